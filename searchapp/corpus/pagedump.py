@@ -1,0 +1,196 @@
+"""Parse text scraped from a news page (`.txt` page dumps) into articles and teasers.
+
+The parser works on structural cues, never on the sample's wording:
+
+* The site furniture (a short Latin widget label such as `TT`, then a line of digits) marks an
+  article; the line right after it repeats the title, which finds where the article starts
+  (title, optional subtitle, optional lead caption given twice, furniture).
+* In the body, a line given twice in a row is an image caption whose trailing parenthesis is the
+  credit; any other line is a paragraph (so a paragraph ending in "(...)" stays a paragraph).
+* A related-articles marker (`مقالات ذات صلة`) opens teasers: a line starting with a known site
+  section (caption on the same line or the next), title, summary, and `author (location)`.
+  Section names run straight into the caption, hence the configurable `SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+from .model import Article, Caption, CorpusError, make_id, split_credit, trailing_paren_start
+
+# Asharq Al-Awsat's sections (from its navigation). Override per call, or replace this tuple.
+SECTIONS: tuple[str, ...] = (
+    "المشرق العربي", "الخليج", "العالم العربي", "شمال أفريقيا", "العالم", "الاقتصاد", "رياضة",
+    "ثقافة وفنون", "يوميات الشرق", "صحتك", "تكنولوجيا",
+)
+RELATED_MARKERS: tuple[str, ...] = ("مقالات ذات صلة",)
+FURNITURE_LABEL = re.compile(r"[A-Za-z]{1,4}")  # the font-size widget, "TT" on aawsat.com
+FURNITURE_COUNT = re.compile(r"[0-9\u0660-\u0669]+")  # a counter whose value changes per page
+_TITLE_LOOKBACK = 4  # title, subtitle and the lead caption twice
+_AUTHOR_MAX_WORDS, _PLACE_MAX_WORDS, _TEASER_MAX_LINES = 6, 4, 5
+
+
+class Line(NamedTuple):
+    no: int  # 1-based line number in the file
+    text: str
+
+
+def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str] | None = None,
+               on_error: Callable[[CorpusError], None]) -> Iterator[Article]:
+    """Yield each article of a page dump followed by its teasers; report problems, never raise."""
+    secs = sorted(SECTIONS if sections is None else sections, key=len, reverse=True)
+    lines = [Line(n, s) for n, raw in enumerate(text.splitlines(), 1) if (s := raw.strip())]
+    starts = _article_starts(lines)
+    if not starts:  # no furniture at all: the whole page is one article, title first
+        starts = [(0, None)] if lines else []
+    elif starts[0][0] > 0:
+        first = lines[0].no
+        on_error(CorpusError(path, first, f"{starts[0][0]} line(s) before the first article "
+                             "title are not part of any article: skipped"))
+    for k, (t, furniture) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
+        yield from _parse_article(lines[t:end], None if furniture is None else furniture - t,
+                                  path, source, secs, on_error)
+
+
+def _article_starts(lines: list[Line]) -> list[tuple[int, int | None]]:
+    """(title index, furniture index) of every article, found from the furniture blocks."""
+    starts: list[tuple[int, int | None]] = []
+    floor = 0
+    for j in range(1, len(lines) - 1):
+        if not (FURNITURE_LABEL.fullmatch(lines[j].text)
+                and FURNITURE_COUNT.fullmatch(lines[j + 1].text)):
+            continue
+        repeated = lines[j + 2].text if j + 2 < len(lines) else None
+        window = range(j - 1, max(floor, j - _TITLE_LOOKBACK) - 1, -1)
+        t = next((i for i in window if lines[i].text == repeated), None)  # nearest match wins
+        if t is None:  # no repeated title: the line before the lead caption (if any)
+            t = j - 3 if j >= 3 and lines[j - 1].text == lines[j - 2].text else j - 1
+            t = max(t, floor)
+        starts.append((t, j))
+        floor = j + 3
+    return starts
+
+
+def _runs(lines: list[Line]) -> Iterator[tuple[Line, int]]:
+    """Group identical consecutive lines: (first line, repeat count)."""
+    i = 0
+    while i < len(lines):
+        n = 1
+        while i + n < len(lines) and lines[i + n].text == lines[i].text:
+            n += 1
+        yield lines[i], n
+        i += n
+
+
+def _parse_article(lines: list[Line], furniture: int | None, path: str, source: str,
+                   sections: list[str], on_error: Callable[[CorpusError], None]
+                   ) -> Iterator[Article]:
+    title = lines[0].text
+    captions: list[Caption] = []
+    subtitle: list[str] = []
+    body_start = 1
+    if furniture is not None:
+        for line, n in _runs(lines[1:furniture]):
+            (captions.append(split_credit(line.text)) if n > 1 else subtitle.append(line.text))
+        body_start = furniture + 2
+        if body_start < len(lines) and lines[body_start].text == title:
+            body_start += 1
+    related_at = next((i for i in range(body_start, len(lines))
+                       if lines[i].text in RELATED_MARKERS), len(lines))
+    paragraphs: list[str] = []
+    for line, n in _runs(lines[body_start:related_at]):
+        if n > 1:
+            cap = split_credit(line.text)
+            if cap not in captions:  # the lead caption is shown again under the title
+                captions.append(cap)
+        else:
+            paragraphs.append(line.text)
+    teasers = list(_parse_teasers(lines[related_at + 1:], path, source, sections, on_error))
+    origin = f"{path}:{lines[0].no}"
+    if paragraphs:
+        yield Article(id=make_id(None, "", title, source), title=title, subtitle=" ".join(subtitle),
+                      paragraphs=paragraphs, captions=captions, source=source,
+                      related=[t.id for t in teasers], origin=origin)
+    else:
+        on_error(CorpusError(path, lines[0].no, "article without body text: rejected"))
+    yield from teasers
+
+
+def _match_section(text: str, sections: list[str]) -> tuple[str, str] | None:
+    for name in sections:  # longest first: "العالم العربي" before "العالم"
+        if text.startswith(name) and (len(text) == len(name) or text[len(name)].isspace()):
+            return name, text[len(name):].strip()
+    return None
+
+
+def _split_author(text: str) -> tuple[str, str] | None:
+    """`author (location)` -> (author, location) when the line has that shape, else None."""
+    start = trailing_paren_start(text)
+    if not start:
+        return None
+    author, place = text[:start].strip(), text[start + 1:-1].strip()
+    if not author or len(author.split()) > _AUTHOR_MAX_WORDS:
+        return None
+    if not place or len(place.split()) > _PLACE_MAX_WORDS:
+        return None
+    return author, place
+
+
+def _parse_teasers(lines: list[Line], path: str, source: str, sections: list[str],
+                   on_error: Callable[[CorpusError], None]) -> Iterator[Article]:
+    pending: list[Line] = []  # lines not in a teaser; a repeat of the next title is expected
+    i = 0
+    while i < len(lines):
+        sec = _match_section(lines[i].text, sections)
+        if sec is None:
+            pending.append(lines[i])
+            i += 1
+            continue
+        end, author_line = _teaser_end(lines, i, sections)
+        body = [ln.text for ln in lines[i + 1:end]]
+        teaser = _build_teaser(lines[i], sec, body, author_line, path, source, on_error)
+        title = teaser.title if teaser else None
+        for ln in pending:
+            if ln.text != title:
+                on_error(CorpusError(path, ln.no, "line in related-articles block is not part of "
+                                     "any teaser (section name unknown?): skipped"))
+        pending = []
+        if teaser is not None:
+            yield teaser
+        i = end + (author_line is not None)
+    for ln in pending:
+        on_error(CorpusError(path, ln.no, "line after the last teaser: skipped"))
+
+
+def _teaser_end(lines: list[Line], i: int, sections: list[str]) -> tuple[int, Line | None]:
+    """Index past a teaser's body lines, and its `author (location)` line if it has one."""
+    stop = min(i + 1 + _TEASER_MAX_LINES, len(lines))
+    for k in range(i + 2, stop):
+        if k >= i + 3 and _match_section(lines[k].text, sections):
+            return k, None
+        if _split_author(lines[k].text):
+            return k, lines[k]
+    k = i + 1
+    while k < len(lines) and not (k >= i + 3 and _match_section(lines[k].text, sections)):
+        k += 1
+    return k, None
+
+
+def _build_teaser(start: Line, sec: tuple[str, str], body: list[str], author_line: Line | None,
+                  path: str, source: str, on_error: Callable[[CorpusError], None]
+                  ) -> Article | None:
+    section, caption = sec
+    if not caption and len(body) >= 3:  # section alone on its line: caption on the next one
+        caption = body.pop(0)
+    if len(body) < 2:
+        on_error(CorpusError(path, start.no, "teaser without title or summary: rejected"))
+        return None
+    author, location = _split_author(author_line.text) if author_line else ("", "")
+    title = body[0]
+    return Article(id=make_id(None, "", title, source), title=title, kind="teaser",
+                   paragraphs=[" ".join(body[1:])],
+                   captions=[split_credit(caption)] if caption else [], section=section,
+                   author=author, location=location, source=source, origin=f"{path}:{start.no}")

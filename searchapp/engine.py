@@ -1,0 +1,222 @@
+"""SearchEngine: the one object the web app, the CLI and embedding apps search through.
+
+Results are plain dataclasses holding no open index files. One engine may be shared by many
+threads: each thread gets its own Whoosh searcher (Whoosh readers are not thread-safe), and a
+searcher is reopened as soon as a reindex publishes a new generation, so a running server picks
+up new articles without restarting and never sees a half-written index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+
+from searchapp import querylang, ranking, storage
+from searchapp.corpus import Article
+from searchapp.snippets import Part, highlight, make_snippet
+
+MAX_PER_PAGE = 100
+FACET_FIELDS = ("source", "section", "year")
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, ready to render (``snippet`` and ``title_html`` are HTML-safe)."""
+
+    id: str
+    title: str
+    score: float
+    snippet: str = ""
+    title_html: str = ""
+    url: str = ""
+    source: str = ""
+    section: str = ""
+    author: str = ""
+    date: datetime | None = None
+    kind: str = "article"
+
+
+@dataclass
+class SearchResults:
+    """A page of hits plus what describes the whole result set."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``/api/search`` and ``searchapp search --json``."""
+        d = asdict(self)
+        for h in d["hits"]:
+            h["date"] = h["date"].isoformat() if h["date"] else None
+        d["facets"] = {
+            k: [{"value": v, "count": c} for v, c in vs] for k, vs in self.facets.items()
+        }
+        return d
+
+
+class SearchEngine:
+    """Search an index directory built by :func:`searchapp.reindex`."""
+
+    def __init__(self, index_dir: str | os.PathLike = "index",
+                 ranking_config: ranking.Ranking | None = None) -> None:
+        self.index_dir = os.fspath(index_dir)
+        self.ranking = ranking_config or ranking.Ranking()
+        self._local = threading.local()
+        storage.current_generation(self.index_dir)  # fail early with a clear message
+
+    # -- index access -------------------------------------------------------------------
+    def _searcher(self):
+        marker = storage.current_marker(self.index_dir)
+        local = self._local
+        if getattr(local, "marker", None) != marker or local.searcher is None:
+            old = getattr(local, "searcher", None)
+            gen = storage.current_generation(self.index_dir)
+            ix = whoosh_index.open_dir(gen.path)
+            local.searcher = ix.searcher(weighting=self.ranking.weighting())
+            local.marker = marker
+            if old is not None:
+                old.close()
+        return local.searcher
+
+    def close(self) -> None:
+        """Close this thread's searcher (others close when their threads end)."""
+        s = getattr(self._local, "searcher", None)
+        if s is not None:
+            s.close()
+            self._local.searcher = None
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher().doc_count()
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        q: str,
+        page: int = 1,
+        per_page: int = 10,
+        *,
+        snippets: bool = True,
+        filters: dict[str, str | list[str]] | None = None,
+        date_from: date | datetime | None = None,
+        date_to: date | datetime | None = None,
+        sort: str = "relevance",
+        facets: bool = True,
+    ) -> SearchResults:
+        """Search with the reader's query language (see :mod:`searchapp.querylang`).
+
+        ``page`` starts at 1; a page past the end is empty. ``per_page`` is clamped to
+        1..MAX_PER_PAGE. ``date_to`` is inclusive. Never raises for malformed query text.
+        """
+        started = time.perf_counter()
+        page = max(1, int(page))
+        per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        parsed = querylang.parse(q)
+        searcher = self._searcher()
+        query, words = ranking.build(parsed, searcher.reader(), self.ranking)
+        result = SearchResults(query=q, total=0, page=page, per_page=per_page)
+        filt = self._filter(parsed, filters, date_from, date_to)
+        if query is None:
+            if filt is None:
+                result.seconds = time.perf_counter() - started
+                return result
+            query = wq.Every()
+        kwargs: dict = {"limit": page * per_page, "filter": filt}
+        if sort != "relevance" or isinstance(query, wq.Every):
+            kwargs["sortedby"] = "date"
+            kwargs["reverse"] = sort != "oldest"
+        if facets:
+            kwargs["groupedby"] = {
+                f: sorting.FieldFacet(f, maptype=sorting.Count) for f in FACET_FIELDS
+            }
+        res = searcher.search(query, **kwargs)
+        result.total = len(res)
+        if facets:
+            for f in FACET_FIELDS:
+                counts = res.groups(f)
+                result.facets[f] = sorted(
+                    ((str(k), v) for k, v in counts.items() if k not in (None, "")),
+                    key=lambda kv: (-kv[1], kv[0]),
+                )
+        for hit in list(res)[(page - 1) * per_page : page * per_page]:
+            result.hits.append(self._hit(hit, words, snippets))
+        result.seconds = time.perf_counter() - started
+        return result
+
+    @staticmethod
+    def _filter(parsed, filters, date_from, date_to) -> wq.Query | None:
+        clauses: list[wq.Query] = []
+        merged: dict[str, list[str]] = {k: list(v) for k, v in parsed.filters.items()}
+        for k, v in (filters or {}).items():
+            if k not in querylang.FILTER_FIELDS:
+                raise ValueError(f"unknown filter {k!r}; use one of source, section, author")
+            if v:
+                merged.setdefault(k, []).extend([v] if isinstance(v, str) else v)
+        for k, values in merged.items():
+            clauses.append(wq.Or([wq.Term(k, v) for v in values]))
+        lo = parsed.date_from or _as_datetime(date_from)
+        hi = parsed.date_to or (_as_datetime(date_to) + timedelta(days=1) if date_to else None)
+        if lo or hi:
+            clauses.append(wq.DateRange("date", lo, hi, endexcl=True))
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+    def _hit(self, hit, words: ranking.Words, with_snippet: bool) -> Hit:
+        stored = hit.fields()
+        snippet = ""
+        if with_snippet:
+            doc = json.loads(stored.get("doc", "{}"))
+            parts = [Part(p) for p in ([doc.get("subtitle")] if doc.get("subtitle") else [])]
+            parts += [Part(p) for p in doc.get("paragraphs", [])]
+            parts += [Part(c["text"], is_caption=True) for c in doc.get("captions", [])]
+            snippet = make_snippet(parts, words)
+        title = stored.get("title", "")
+        return Hit(
+            id=stored["id"],
+            title=title,
+            score=round(float(hit.score or 0.0), 4),
+            snippet=snippet,
+            title_html=highlight(title, words) if with_snippet else "",
+            url=stored.get("url", ""),
+            source=stored.get("source", ""),
+            section=stored.get("section", ""),
+            author=stored.get("author", ""),
+            date=stored.get("date"),
+            kind=stored.get("kind", "article"),
+        )
+
+    # -- documents ------------------------------------------------------------------------
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+        stored = self._searcher().document(id=article_id)
+        if not stored:
+            return None
+        return Article.from_dict(json.loads(stored["doc"]))
+
+
+def _as_datetime(d: date | datetime | None) -> datetime | None:
+    if d is None or isinstance(d, datetime):
+        return d
+    return datetime(d.year, d.month, d.day)

@@ -1,0 +1,207 @@
+"""Reindex: read the corpus, write a new index generation, publish it atomically.
+
+Incremental by default: every document's content hash is kept in the generation's manifest;
+unchanged documents are skipped, changed ones replaced, and documents whose source file was
+among the paths reindexed but which are no longer found there are deleted. ``full=True``
+starts from an empty generation. See :mod:`searchapp.storage` for why this is crash-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from searchapp import storage
+from searchapp.corpus import Article, CorpusError, read_many
+from searchapp.schema import build_schema
+
+log = logging.getLogger("searchapp.indexer")
+
+#: Whoosh writer settings. One big in-memory pool flushed to few segments: the writer, not
+#: the analyzer, dominates indexing time, and few segments keep queries fast.
+WRITER_LIMIT_MB = 256
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did. ``errors`` holds every corpus problem as ``file:line: reason``."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    index: str = ""
+    generation: str = ""
+    documents: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+
+def article_fields(article: Article) -> dict:
+    """The Whoosh document for one article (searchable text plus what pages need)."""
+    doc = article.to_dict()
+    fields = {
+        "id": article.id,
+        "kind": article.kind,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "captions": "\n".join(c.text for c in article.captions),
+        "body": "\n\n".join(article.paragraphs),
+        "source": article.source,
+        "section": article.section,
+        "author": article.author,
+        "url": article.url,
+        "doc": json.dumps(doc, ensure_ascii=False),
+        "content_hash": article.content_hash(),
+    }
+    if article.date is not None:
+        fields["date"] = article.date
+        fields["year"] = str(article.date.year)
+    return {k: v for k, v in fields.items() if v not in ("", None)}
+
+
+def _origin_file(article: Article) -> str:
+    path = article.origin.rsplit(":", 1)[0] if article.origin else ""
+    return os.path.abspath(path) if path else ""
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def reindex(
+    paths: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike = "index",
+    *,
+    full: bool = False,
+    wait: bool = False,
+    source: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ReindexReport:
+    """Bring the index at ``index_dir`` up to date with the articles under ``paths``.
+
+    Bad records never abort the run: each is reported in ``ReindexReport.errors`` and
+    everything good is indexed. Raises :class:`storage.IndexLocked` when another reindex is
+    running (unless ``wait``). ``progress`` is called with the number of articles read so far.
+    """
+    started = time.perf_counter()
+    paths = [os.fspath(p) for p in paths]
+    roots = [os.path.abspath(p) for p in paths]
+    report = ReindexReport(index=os.fspath(index_dir))
+    with storage.writer_lock(index_dir, wait=wait):
+        live = _live_generation(index_dir, full)
+        current = storage.current_name(index_dir)
+        keep = {current} if current else set()
+        storage.remove_leftovers(index_dir, keep=keep)
+        old_manifest = live.manifest() if live else {}
+        gen = storage.new_generation(index_dir, live)
+        try:
+            manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress)
+        except BaseException:
+            storage.remove_leftovers(index_dir, keep=keep)
+            raise
+        if report.changed or live is None:
+            storage.publish(index_dir, gen, {"built_at": time.time()}, manifest)
+            # The replaced generation stays one more round for readers that still have it open.
+            storage.remove_leftovers(index_dir, keep={gen.name, *keep})
+            report.generation = gen.name
+        else:
+            storage.remove_leftovers(index_dir, keep=keep)
+            report.generation = live.name
+        report.documents = len(manifest)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _live_generation(index_dir: str | os.PathLike, full: bool) -> storage.Generation | None:
+    if full:
+        return None
+    try:
+        return storage.current_generation(index_dir)
+    except storage.IndexMissing:
+        return None
+    except storage.IndexVersionError as e:
+        log.warning("%s; rebuilding from scratch", e)
+        return None
+
+
+def _write(
+    gen: storage.Generation,
+    live: storage.Generation | None,
+    paths: list[str],
+    roots: list[str],
+    old: dict[str, list],
+    report: ReindexReport,
+    source: str | None,
+    progress: Callable[[int], None] | None,
+) -> dict[str, list]:
+    if live is None:
+        ix = whoosh_index.create_in(gen.path, build_schema())
+    else:
+        ix = whoosh_index.open_dir(gen.path)
+    manifest = dict(old)
+    seen: set[str] = set()
+
+    def on_error(err: CorpusError) -> None:
+        report.errors.append(str(err))
+        log.error("%s", err)
+
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for n, article in enumerate(read_many(paths, on_error=on_error, source=source), 1):
+            seen.add(article.id)
+            digest = article.content_hash()
+            previous = manifest.get(article.id)
+            if progress is not None:
+                progress(n)
+            if previous is not None and (
+                previous[0] == digest or (article.kind == "teaser" and previous[1] == "article")
+            ):
+                report.unchanged += 1
+                continue
+            if previous is None:
+                writer.add_document(**article_fields(article))
+                report.added += 1
+            else:
+                writer.update_document(**article_fields(article))
+                report.updated += 1
+            manifest[article.id] = [digest, article.kind, _origin_file(article)]
+        for doc_id, (_, _, origin) in old.items():
+            if doc_id not in seen and origin and _under(origin, roots):
+                writer.delete_by_term("id", doc_id)
+                del manifest[doc_id]
+                report.deleted += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    if report.changed or live is None:
+        writer.commit()
+    else:
+        writer.cancel()
+    ix.close()
+    return manifest
+
+
+def ensure_index(corpus: Iterable[str | os.PathLike], index_dir: str | os.PathLike) -> bool:
+    """Build the index when none exists (used by ``serve``); True when it built one."""
+    try:
+        storage.current_generation(index_dir)
+        return False
+    except storage.IndexError_:
+        report = reindex(corpus, index_dir)
+        log.info("built index %s: %d documents", Path(index_dir), report.documents)
+        return True
