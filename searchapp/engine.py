@@ -19,13 +19,17 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
 
-from searchapp import querylang, ranking, storage
+from searchapp import arabic, querylang, ranking, storage
 from searchapp.corpus import Article
+from searchapp.related import more_like_query
 from searchapp.snippets import Part, highlight, make_snippet
+from searchapp.suggest import Suggester, correct_word
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
 SORTS = ("relevance", "newest", "oldest")
+SUGGEST_BELOW = 3  # propose a spelling correction when fewer results than this
+RARE_WORD_DF = 3  # a query word in fewer documents than this may be misspelled
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class SearchEngine:
         self.index_dir = os.fspath(index_dir)
         self.ranking = ranking_config or ranking.Ranking()
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._suggesters: dict[str, Suggester] = {}
         storage.current_generation(self.index_dir)  # fail early with a clear message
 
     # -- index access -------------------------------------------------------------------
@@ -93,6 +99,7 @@ class SearchEngine:
             ix = whoosh_index.open_dir(gen.path)
             local.searcher = ix.searcher(weighting=self.ranking.weighting())
             local.marker = marker
+            local.generation = gen
             if old is not None:
                 old.close()
         return local.searcher
@@ -121,6 +128,7 @@ class SearchEngine:
         date_to: date | datetime | None = None,
         sort: str = "relevance",
         facets: bool = True,
+        suggest: bool = True,
     ) -> SearchResults:
         """Search with the reader's query language (see :mod:`searchapp.querylang`).
 
@@ -161,6 +169,8 @@ class SearchEngine:
                 )
         for hit in list(res)[(page - 1) * per_page : page * per_page]:
             result.hits.append(self._hit(hit, words, snippets))
+        if suggest and result.total < SUGGEST_BELOW:
+            result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -193,12 +203,19 @@ class SearchEngine:
             parts += [Part(c["text"], is_caption=True) for c in doc.get("captions", [])]
             snippet = make_snippet(parts, words)
         title = stored.get("title", "")
+        return self._stored_hit(
+            stored, float(hit.score or 0.0), snippet,
+            highlight(title, words) if with_snippet else "",
+        )
+
+    @staticmethod
+    def _stored_hit(stored: dict, score: float, snippet: str = "", title_html: str = "") -> Hit:
         return Hit(
             id=stored["id"],
-            title=title,
-            score=round(float(hit.score or 0.0), 4),
+            title=stored.get("title", ""),
+            score=round(score, 4),
             snippet=snippet,
-            title_html=highlight(title, words) if with_snippet else "",
+            title_html=title_html,
             url=stored.get("url", ""),
             source=stored.get("source", ""),
             section=stored.get("section", ""),
@@ -206,6 +223,69 @@ class SearchEngine:
             date=stored.get("date"),
             kind=stored.get("kind", "article"),
         )
+
+    # -- suggestions ----------------------------------------------------------------------
+    def _suggester(self) -> Suggester:
+        self._searcher()
+        gen = self._local.generation
+        with self._lock:
+            sug = self._suggesters.get(gen.name)
+            if sug is None:
+                titles = (entry[3] for entry in gen.manifest().values() if len(entry) > 3)
+                sug = Suggester(titles)
+                self._suggesters = {gen.name: sug}  # drop older generations' data
+        return sug
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Completions for an autocomplete box: words of indexed titles, then titles."""
+        limit = min(max(1, int(limit)), 50)
+        return self._suggester().complete(prefix[: querylang.MAX_QUERY_CHARS], limit)
+
+    def _did_you_mean(self, q: str, parsed, searcher, total: int) -> str | None:
+        reader = searcher.reader()
+
+        def df(term: str) -> int:
+            return reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+
+        display = self._suggester().display
+        corrected, changed = q, False
+        for c in parsed.clauses:
+            if c.negated or c.kind != "word":
+                continue
+            norm = arabic.normalize(c.text)
+            known = df(norm)
+            if len(norm) < 3 or arabic.is_stop_word(norm) or known >= RARE_WORD_DF:
+                continue
+            fix = correct_word(norm, df)
+            if fix is None or fix[1] < max(2, 3 * known):
+                continue
+            shown = " ".join(display.get(w, w) for w in fix[0].split())
+            corrected, changed = corrected.replace(c.text, shown, 1), True
+        if not changed:
+            return None
+        better = self.search(corrected, per_page=1, snippets=False, facets=False,
+                             suggest=False)
+        return corrected if better.total > total else None
+
+    def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles on the same story: recorded related teasers first, then by key terms."""
+        limit = min(max(1, int(limit)), MAX_PER_PAGE)
+        article = self.get_article(article_id)
+        if article is None:
+            return []
+        searcher = self._searcher()
+        words = ranking.Words()
+        out: dict[str, Hit] = {}
+        for rid in article.related:
+            docnum = searcher.document_number(id=rid)
+            if docnum is not None and rid != article_id:
+                out[rid] = self._stored_hit(searcher.stored_fields(docnum), 0.0)
+        query = more_like_query(article, searcher.reader())
+        if query is not None:
+            for hit in searcher.search(query, limit=limit + len(out)):
+                if hit["id"] not in out:
+                    out[hit["id"]] = self._hit(hit, words, False)
+        return list(out.values())[:limit]
 
     # -- documents ------------------------------------------------------------------------
     def get_article(self, article_id: str) -> Article | None:

@@ -75,7 +75,8 @@ def article_fields(article: Article) -> dict:
 
 
 def _origin_file(article: Article) -> str:
-    path = article.origin.rsplit(":", 1)[0] if article.origin else ""
+    # origin is "file:line" or "archive.zip!member.json:line"; deletion works per file.
+    path = article.origin.rsplit(":", 1)[0].split("!", 1)[0] if article.origin else ""
     return os.path.abspath(path) if path else ""
 
 
@@ -179,8 +180,8 @@ def _write(
             else:
                 writer.update_document(**article_fields(article))
                 report.updated += 1
-            manifest[article.id] = [digest, article.kind, _origin_file(article)]
-        for doc_id, (_, _, origin) in old.items():
+            manifest[article.id] = [digest, article.kind, _origin_file(article), article.title]
+        for doc_id, (_, _, origin, *_) in old.items():
             if doc_id not in seen and origin and _under(origin, roots):
                 writer.delete_by_term("id", doc_id)
                 del manifest[doc_id]

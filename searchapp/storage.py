@@ -68,7 +68,7 @@ class Generation:
             return {}
 
     def manifest(self) -> dict[str, list]:
-        """id -> [content_hash, kind, origin file]; what incremental reindex compares against."""
+        """id -> [content_hash, kind, origin file, title]: what reindex compares against."""
         try:
             return json.loads((self.path / MANIFEST).read_text("utf-8"))
         except FileNotFoundError:

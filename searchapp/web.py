@@ -1,24 +1,51 @@
 """The web search box: a Flask blueprint (mountable in any app) and the standalone site.
 
-Views only parse and bound request arguments, then call :class:`SearchEngine`; every page has
-a JSON twin under ``/api/``. All text from users and the corpus reaches HTML through Jinja2's
-autoescaping; the only markup inserted is the ``<mark>`` of snippets, built by escaping first.
+Views only parse and bound request arguments (:mod:`searchapp.web_args`), then call
+:class:`SearchEngine`; the JSON twins live in :mod:`searchapp.web_api`. All text from users and
+the corpus reaches HTML through Jinja2's autoescaping; the only markup inserted is the
+``<mark>`` of snippets and highlights, built by escaping the text first.
+
+The blueprint carries its own error pages and security headers, so a host app that mounts it
+under a prefix gets the same safety as the standalone site without configuring anything.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, jsonify, render_template, request
+from markupsafe import Markup, escape
 
-from searchapp import querylang, storage
-from searchapp.engine import MAX_PER_PAGE, SORTS, SearchEngine
+from searchapp import querylang, ranking, storage
+from searchapp.corpus import Article
+from searchapp.snippets import highlight
+from searchapp.web_api import EXTENSION_KEY, engine, register_api
+from searchapp.web_args import (
+    FILTER_KEYS,
+    ArgumentError,
+    SearchArgs,
+    format_count,
+    format_date,
+    parse_search_args,
+)
 
-MAX_PAGE = 1000
-EXTENSION_KEY = "searchapp"
+BadRequest = ArgumentError  # the name earlier versions exported
+RELATED_LIMIT = 5
+FACET_VALUES_SHOWN = 10
+API_ENDPOINTS = {"api_search", "api_suggest", "api_openapi"}
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 def resource_dir(name: str) -> str:
@@ -29,42 +56,45 @@ def resource_dir(name: str) -> str:
     return os.path.join(sys.prefix, "share", "searchapp", name)
 
 
-class BadRequest(ValueError):
-    """A request argument out of bounds; the message is shown to the reader."""
+def _highlighter(q: str) -> Callable[[str], Markup]:
+    """Escape text and mark the words of ``q`` in it, as the result snippets do.
+
+    Builds the query the same way the engine does, so the article page marks exactly the words
+    (stems, prefixes) that made it match. With no query it only escapes.
+    """
+    words = None
+    if q.strip():
+        reader = engine()._searcher().reader()  # the words depend on the index (prefixes)
+        _, words = ranking.build(querylang.parse(q), reader, engine().ranking)
+    if not words or not (words.stems or words.surfaces):
+        return lambda text: escape(text)
+    return lambda text: Markup(highlight(text, words))
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"المعامل {name} يجب أن يكون عددًا صحيحًا") from None
-    if not lo <= value <= hi:
-        raise BadRequest(f"المعامل {name} يجب أن يكون بين {lo} و{hi}")
-    return value
+def _related(article: Article) -> tuple[list[Any], list[Article]]:
+    """Similar articles (engine) and the teasers the article's page itself linked to."""
+    similar = [h for h in engine().more_like_this(article.id, RELATED_LIMIT) if h.id != article.id]
+    linked = [a for a in (engine().get_article(i) for i in article.related[:RELATED_LIMIT * 2])
+              if a is not None]
+    return similar, linked
 
 
-def _search_args() -> dict[str, Any]:
-    q = request.args.get("q", "")
-    if len(q) > querylang.MAX_QUERY_CHARS:
-        raise BadRequest(f"نص البحث أطول من {querylang.MAX_QUERY_CHARS} حرف")
-    sort = request.args.get("sort", "relevance")
-    if sort not in SORTS:
-        raise BadRequest("قيمة الترتيب غير معروفة")
-    filters = {k: request.args[k] for k in ("source", "section", "author") if request.args.get(k)}
-    return {
-        "q": q.strip(),
-        "page": _int_arg("page", 1, 1, MAX_PAGE),
-        "per_page": _int_arg("per_page", 10, 1, MAX_PER_PAGE),
-        "sort": sort,
-        "filters": filters,
-    }
+def _is_api() -> bool:
+    return (request.endpoint or "").rpartition(".")[2] in API_ENDPOINTS
 
 
-def _engine() -> SearchEngine:
-    return current_app.extensions[EXTENSION_KEY]
+def error_page(code: int, message: str) -> tuple[Any, int]:
+    """An Arabic error page (or JSON for the API), never a stack trace."""
+    if _is_api():
+        return jsonify(error=message), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def add_security_headers(response: Any) -> Any:
+    """Set the headers unless the host app already chose its own."""
+    for k, v in SECURITY_HEADERS.items():
+        response.headers.setdefault(k, v)
+    return response
 
 
 def create_blueprint(name: str = "searchapp") -> Blueprint:
@@ -73,46 +103,62 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
                    static_folder=resource_dir("static"), static_url_path="/static")
 
     @bp.route("/")
-    def search_page():
-        try:
-            args = _search_args()
-        except BadRequest as e:
-            return render_template("error.html", message=str(e), code=400), 400
-        results = _engine().search(**args) if args["q"] or args["filters"] else None
-        return render_template("search.html", args=args, results=results)
-
-    @bp.route("/api/search")
-    def api_search():
-        try:
-            args = _search_args()
-        except BadRequest as e:
-            return jsonify(error=str(e)), 400
-        return jsonify(_engine().search(**args).to_dict())
+    def search_page() -> Any:
+        args = parse_search_args(request.args)
+        results = engine().search(args.q, **args.engine_kwargs()) if args.active else None
+        return render_template("search.html", args=args, results=results,
+                               facet_limit=FACET_VALUES_SHOWN)
 
     @bp.route("/article/<path:article_id>")
-    def article_page(article_id: str):
-        article = _engine().get_article(article_id)
+    def article_page(article_id: str) -> Any:
+        article = engine().get_article(article_id)
         if article is None:
             abort(404)
-        return render_template("article.html", article=article, q=request.args.get("q", "")[
-            : querylang.MAX_QUERY_CHARS])
+        q = request.args.get("q", "")[: querylang.MAX_QUERY_CHARS]
+        similar, linked = _related(article)
+        return render_template("article.html", article=article, q=q, hl=_highlighter(q),
+                               similar=similar, linked=linked)
 
+    @bp.route("/help")
+    def help_page() -> Any:
+        return render_template("help.html", max_chars=querylang.MAX_QUERY_CHARS,
+                               max_clauses=querylang.MAX_CLAUSES)
+
+    register_api(bp)
+
+    @bp.app_template_filter("count")
+    def _count(n: int) -> str:
+        return format_count(n)
+
+    @bp.app_template_filter("arabic_date")
+    def _date(d: Any) -> str:
+        return format_date(d)
+
+    @bp.app_context_processor
+    def _globals() -> dict[str, Any]:
+        return {"filter_keys": FILTER_KEYS, "SearchArgs": SearchArgs}
+
+    bp.register_error_handler(ArgumentError, lambda e: error_page(400, str(e)))
+    bp.register_error_handler(404, lambda e: error_page(404, "الصفحة غير موجودة"))
+    bp.register_error_handler(500, lambda e: error_page(500, "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"))
+    bp.register_error_handler(storage.IndexError_, _index_unavailable)
+    bp.after_request(add_security_headers)
     return bp
+
+
+def _index_unavailable(e: Exception) -> tuple[Any, int]:
+    from flask import current_app
+
+    current_app.logger.error("index problem: %s", e)
+    return error_page(503, "الفهرس غير متاح حاليًا")
 
 
 def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = None) -> None:
     """Mount the search blueprint on ``app`` (under ``url_prefix``) over ``index_dir``."""
+    from searchapp.engine import SearchEngine
+
     app.extensions[EXTENSION_KEY] = SearchEngine(index_dir)
     app.register_blueprint(create_blueprint(), url_prefix=url_prefix)
-
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -122,24 +168,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     init_app(app, app.config["INDEX_DIR"])
-
-    @app.after_request
-    def security_headers(response):
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        return response
-
-    @app.errorhandler(404)
-    def not_found(_e):
-        return render_template("error.html", code=404, message="الصفحة غير موجودة"), 404
-
-    @app.errorhandler(500)
-    def server_error(_e):
-        return render_template("error.html", code=500, message="حدث خطأ في الخادم"), 500
-
-    @app.errorhandler(storage.IndexError_)
-    def index_error(e):
-        app.logger.error("index problem: %s", e)
-        return render_template("error.html", code=503, message="الفهرس غير متاح حاليًا"), 503
-
+    app.after_request(add_security_headers)
+    # Pages outside the blueprint's views (unknown URLs, 405s) get the same Arabic pages.
+    app.register_error_handler(404, lambda e: error_page(404, "الصفحة غير موجودة"))
+    app.register_error_handler(405, lambda e: error_page(405, "طريقة الطلب غير مسموحة"))
+    app.register_error_handler(500, lambda e: error_page(500, "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"))
     return app

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.corpus import Caption, CorpusError, read
+from searchapp.corpus import Caption, CorpusError, read, read_many
 from searchapp.corpus.pagedump import parse_page
 
 T1 = "عنوان المقال الأول عن الاقتصاد"
@@ -114,7 +114,8 @@ def test_page_without_furniture_is_one_article():
 
 
 def test_article_without_body_is_rejected_with_reason_and_teasers_kept():
-    page = f"{T1}\n\nTT\n9\n\n{T1}\n\nمقالات ذات صلة\n\nالخليج خبر (واس)\n\nعنوان\n\nملخص\n\nكاتب (جدة)\n"
+    page = (f"{T1}\n\nTT\n9\n\n{T1}\n\nمقالات ذات صلة\n\n"
+            "الخليج خبر (واس)\n\nعنوان\n\nملخص\n\nكاتب (جدة)\n")
     arts, errors = _parse(page)
     assert [a.kind for a in arts] == ["teaser"]
     assert len(errors) == 1 and errors[0].line == 1 and "without body" in errors[0].reason
@@ -133,3 +134,26 @@ def test_read_dispatches_txt_and_sets_source(tmp_path: Path, newline: str):
     arts = list(read(path, source="aawsat"))
     assert len(arts) == 4 and {a.source for a in arts} == {"aawsat"}
     assert arts[0].paragraphs[1] == "فقرة ثانية تنتهي بقوسين (رويترز)"
+
+
+def test_module_section_tuple_can_be_overridden(monkeypatch, tmp_path: Path):
+    from searchapp.corpus import pagedump
+
+    monkeypatch.setattr(pagedump, "SECTIONS", ("الاقتصاد",))
+    errors: list[CorpusError] = []
+    (tmp_path / "p.txt").write_text(PAGE, "utf-8")
+    arts = list(read(tmp_path / "p.txt", on_error=errors.append))
+    assert [a.section for a in arts if a.kind == "teaser"] == ["الاقتصاد"]
+    assert errors  # the تكنولوجيا teaser is no longer recognized, and that is reported
+
+
+def test_full_article_replaces_teaser_of_same_story(tmp_path: Path):
+    page = PAGE.replace("شركة تطلق هاتفاً", T2)  # the second teaser is the second article
+    (tmp_path / "p.txt").write_text(page, "utf-8")
+    arts = list(read(tmp_path / "p.txt"))
+    assert [(a.kind, a.title) for a in arts][2:] == [("teaser", T2), ("article", T2)]
+    assert arts[2].id == arts[3].id
+    # the article already seen: the same teaser on another page is dropped
+    (tmp_path / "q.txt").write_text(page.split("\n\n" + T2 + "\n\nعنوان فرعي")[0], "utf-8")
+    again = [(a.kind, a.title) for a in read_many([tmp_path / "p.txt", tmp_path / "q.txt"])]
+    assert again == [(a.kind, a.title) for a in arts]

@@ -7,6 +7,7 @@ Readers never raise on bad input: each problem becomes a `CorpusError` (`path:li
 handed to `on_error`, and reading goes on with the next record or file, so one bad record never
 costs the corpus. Files are dispatched by extension: `.txt` page dump, `.json` array (or single
 object), `.jsonl`/`.ndjson` JSON Lines, `.gz` of any of these, `.zip` archives of them.
+The site sections that page dumps recognize are `searchapp.corpus.pagedump.SECTIONS`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from typing import BinaryIO
 from . import encoding
 from .jsonstream import decode_chunks, iter_json, iter_json_lines
 from .model import Article, Caption, CorpusError
-from .pagedump import SECTIONS, parse_page
+from .pagedump import parse_page
 from .records import to_article
 
-__all__ = ["SECTIONS", "Article", "Caption", "CorpusError", "read", "read_many"]
+__all__ = ["Article", "Caption", "CorpusError", "read", "read_many"]
 
 log = logging.getLogger("searchapp.corpus")
 OnError = Callable[[CorpusError], None]
@@ -109,7 +110,8 @@ def _read_stream(name: str, display: str, stream: BinaryIO, on_error: OnError,
         log.warning("%s: unknown extension, skipped", display)
     elif kind == "gz":
         with gzip.GzipFile(fileobj=stream, mode="rb") as inner:
-            yield from _read_stream(name[:-3], display, inner, on_error, source)  # type: ignore[arg-type]
+            unzipped: BinaryIO = inner  # type: ignore[assignment]
+            yield from _read_stream(name[:-3], display, unzipped, on_error, source)
     elif kind == "zip":
         yield from _read_zip(display, stream, on_error, source)
     else:
@@ -127,7 +129,7 @@ def _read_zip(display: str, stream: BinaryIO, on_error: OnError,
             try:
                 with archive.open(info) as inner:  # streamed, never read whole
                     yield from _read_stream(info.filename, member, inner, on_error, source)
-            except _IO_ERRORS as e:
+            except (*_IO_ERRORS, RuntimeError, NotImplementedError) as e:  # encrypted, bad method
                 on_error(CorpusError(member, None, f"cannot read: {e}"))
 
 
@@ -148,12 +150,13 @@ def _read_text(kind: str, display: str, stream: BinaryIO, on_error: OnError,
             return
         if kind == "page":  # pages are small: decode whole, the parser needs every line
             text, problems = encoding.decode(head + stream.read(), display)
-            for problem in problems:
-                on_error(problem)
-            yield from parse_page(text, display, source=source or "", on_error=on_error)
-            return
     except CorpusError as e:
         on_error(e)
+        return
+    if kind == "page":
+        for problem in problems:
+            on_error(problem)
+        yield from parse_page(text, display, source=source or "", on_error=on_error)
         return
     chunks = _chunks(head, stream)
     if kind == "json":

@@ -19,7 +19,7 @@ SNIFF_BYTES = 64 * 1024
 # bytes that are not UTF-8 are taken as Windows-1256.
 ARABIC_SHARE = 0.9
 _ARABIC_PUNCT = frozenset("«»×÷…–—‘’“”•€\u00a0\u200c\u200d\u200e\u200f")
-MAX_BAD_UTF8 = 0.01  # corrupt bytes tolerated in UTF-8 text, per non-ASCII character
+MAX_BAD_UTF8 = 0.1  # corrupt bytes tolerated in UTF-8 text, per non-ASCII character
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes kept by the surrogateescape handler
 _BINARY_CONTROL_SHARE = 0.01  # more control bytes than this in the head: not a text file
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1a")  # \x1a: DOS end-of-file mark, harmless
@@ -58,7 +58,7 @@ def sniff(head: bytes, path: str, *, complete: bool) -> str:
     end of `head` must not count against UTF-8. Raises CorpusError (binary or unknown encoding).
     """
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise CorpusError(path, None, "UTF-32 text is not supported (use UTF-8)")
+        raise CorpusError(path, None, "unsupported text encoding UTF-32 (use UTF-8)")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):

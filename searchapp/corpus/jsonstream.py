@@ -144,17 +144,18 @@ def _decode_one(buf: _Buffer, pos: int, path: str, line: int, on_error: OnError
                                      "in the file's encoding: rejected"))
                 return end, None, False
             return end, value, True
-        except json.JSONDecodeError as e:
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, huge int, deep nesting
             end = _skip_value(buf.text, pos)
             if end is None and len(buf.text) - pos < MAX_RECORD_CHARS and buf.more():
                 continue
-            where = f"line {buf.line_at(pos) + buf.text.count(chr(10), pos, e.pos)}"
+            msg = getattr(e, "msg", None) or str(e) or type(e).__name__
+            err_pos = getattr(e, "pos", pos)
+            where = f"line {buf.line_at(pos) + buf.text.count(chr(10), pos, err_pos)}"
             if end is None:
-                on_error(CorpusError(path, line, f"unterminated JSON record ({e.msg} at {where})"
+                on_error(CorpusError(path, line, f"unterminated JSON record ({msg} at {where})"
                                      "; rest of file skipped"))
                 return None, None, False
-            on_error(CorpusError(path, line, f"malformed JSON record: {e.msg} at {where} "
-                                 f"column {e.colno}"))
+            on_error(CorpusError(path, line, f"malformed JSON record: {msg} at {where}"))
             return end, None, False
 
 
@@ -187,6 +188,9 @@ def iter_json_lines(chunks: Iterable[bytes], codec: str, path: str, on_error: On
         if not line.strip():
             continue
         try:
-            yield no, json.loads(line)
-        except json.JSONDecodeError as e:
-            on_error(CorpusError(path, no, f"malformed JSON record: {e.msg} at column {e.colno}"))
+            value = json.loads(line)
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, huge int, deep nesting
+            reason = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else e
+            on_error(CorpusError(path, no, f"malformed JSON record: {reason}"))
+            continue
+        yield no, value

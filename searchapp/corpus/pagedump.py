@@ -93,8 +93,11 @@ def _parse_article(lines: list[Line], furniture: int | None, path: str, source: 
     subtitle: list[str] = []
     body_start = 1
     if furniture is not None:
-        for line, n in _runs(lines[1:furniture]):
-            (captions.append(split_credit(line.text)) if n > 1 else subtitle.append(line.text))
+        for line, n in _runs(lines[1:furniture]):  # subtitle, and the lead caption given twice
+            if n > 1:
+                captions.append(split_credit(line.text))
+            else:
+                subtitle.append(line.text)
         body_start = furniture + 2
         if body_start < len(lines) and lines[body_start].text == title:
             body_start += 1
