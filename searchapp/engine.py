@@ -20,10 +20,11 @@ from whoosh import query as wq
 from whoosh import sorting
 
 from searchapp import arabic, querylang, ranking, storage
+from searchapp.analysis import tokens_with_offsets
 from searchapp.corpus import Article
 from searchapp.related import more_like_query
 from searchapp.snippets import Part, highlight, make_snippet
-from searchapp.suggest import Suggester, correct_word
+from searchapp.suggest import Suggester, correct_word, strip_marks
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
@@ -259,13 +260,26 @@ class SearchEngine:
             fix = correct_word(norm, df)
             if fix is None or fix[1] < max(2, 3 * known):
                 continue
-            shown = " ".join(display.get(w, w) for w in fix[0].split())
+            shown = " ".join(display.get(w) or self._written_form(searcher, w)
+                             for w in fix[0].split())
             corrected, changed = corrected.replace(c.text, shown, 1), True
         if not changed:
             return None
         better = self.search(corrected, per_page=1, snippets=False, facets=False,
                              suggest=False)
         return corrected if better.total > total else None
+
+    @staticmethod
+    def _written_form(searcher, term: str) -> str:
+        """How the corpus writes normalized ``term`` (ة not ه, hamza as written)."""
+        q = wq.Or([wq.Term("title", term), wq.Term("body", term)])
+        for hit in searcher.search(q, limit=1):
+            doc = json.loads(hit.get("doc", "{}"))
+            text = "\n".join([doc.get("title", ""), *doc.get("paragraphs", [])])
+            for surface, _, s, e in tokens_with_offsets(text):
+                if surface == term:
+                    return strip_marks(text[s:e])
+        return term
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles on the same story: recorded related teasers first, then by key terms."""

@@ -27,6 +27,12 @@ _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ALPHABET = sorted(set(arabic.normalize("ابتثجحخدذرزسشصضطظعغفقكلمنهويءئؤة")))
 _CONFUSABLE = [("ض", "ظ"), ("ذ", "ز"), ("س", "ص"), ("ت", "ه"), ("ت", "ة")]
 CONFUSION_BONUS = 2.0
+
+
+def strip_marks(word: str) -> str:
+    """A written word without diacritics or tatweel: how suggestions are shown."""
+    return _MARKS.sub("", word)
+
 MAX_TITLE_COMPLETIONS = 3
 
 
@@ -39,7 +45,7 @@ class Suggester:
         for title in titles:
             for surface, _, s, e in tokens_with_offsets(title):
                 if len(surface) >= 2 and not surface.isdigit():
-                    spellings[surface][_MARKS.sub("", title[s:e])] += 1
+                    spellings[surface][strip_marks(title[s:e])] += 1
             title_keys.append((arabic.normalize(title), title))
         self.counts = {w: sum(c.values()) for w, c in spellings.items()}
         self.display = {w: c.most_common(1)[0][0] for w, c in spellings.items()}

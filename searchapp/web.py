@@ -72,10 +72,16 @@ def _highlighter(q: str) -> Callable[[str], Markup]:
 
 
 def _related(article: Article) -> tuple[list[Any], list[Article]]:
-    """Similar articles (engine) and the teasers the article's page itself linked to."""
-    similar = [h for h in engine().more_like_this(article.id, RELATED_LIMIT) if h.id != article.id]
+    """Teasers the article's own page linked to, then other similar articles (engine).
+
+    ``more_like_this`` lists the recorded teasers first; they are shown in their own list
+    (the newspaper chose them), so they are removed from the similar ones.
+    """
     linked = [a for a in (engine().get_article(i) for i in article.related[:RELATED_LIMIT * 2])
-              if a is not None]
+              if a is not None and a.id != article.id]
+    seen = {article.id, *(a.id for a in linked)}
+    similar = [h for h in engine().more_like_this(article.id, RELATED_LIMIT + len(seen))
+               if h.id not in seen][:RELATED_LIMIT]
     return similar, linked
 
 
