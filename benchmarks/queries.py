@@ -14,20 +14,21 @@ import random
 import re
 from collections import Counter
 
-from searchapp.corpus import Article
-
 from benchmarks.common import Query
+from searchapp.corpus import Article
 
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _FOLD = str.maketrans("أإآٱىة", "اااايه")
 _WORD = re.compile(r"[\u0621-\u064a\u0640\u064b-\u065f\u0670]+")
-_HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"  # fatha damma kasra shadda sukun tanween
+#: fatha, damma, kasra, shadda, sukun, tanween
+_HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"
 # Function words never chosen as query words (folded spelling).
-_FUNCTION = set(
+_FUNCTION_WORDS = (
     "في من الي علي عن مع بعد قبل حتي منذ بين خلال حول دون ضد عبر تحت فوق امام ان او ام لا لم "
     "لن قد ما ماذا هل كيف متي اين هذا هذه ذلك تلك الذي التي الذين كل بعض غير كان كانت يكون "
-    "وفي ومن والي وعلي وعن ومع ولا وان انه انها هو هي هم بها به له لها فيها منها عليها".split()
+    "وفي ومن والي وعلي وعن ومع ولا وان انه انها هو هي هم بها به له لها فيها منها عليها"
 )
+_FUNCTION = set(_FUNCTION_WORDS.split())
 
 
 def fold(word: str) -> str:

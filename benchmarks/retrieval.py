@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -112,6 +113,8 @@ def throughput(texts: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     check_paths(args.saudinewsnet, args.arcd)
+    # Rejected records are counted and summarized once; don't log each of them.
+    logging.getLogger("searchapp").setLevel(logging.CRITICAL)
     started = time.perf_counter()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)

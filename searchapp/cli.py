@@ -78,7 +78,10 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet) -> None:
 def search_cmd(query: str, index_dir: str, limit: int, page: int, as_json: bool) -> None:
     """Search the index and print the ranked articles."""
     engine = _engine(index_dir)
-    res = engine.search(query, page=page, per_page=limit)
+    try:
+        res = engine.search(query, page=page, per_page=limit)
+    except storage.IndexError_ as e:
+        raise click.ClickException(str(e)) from None
     if as_json:
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
         return
@@ -109,8 +112,28 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, index_dir: str) -
     waitress.serve(app, host=host, port=port, threads=threads, ident="searchapp")
 
 
+@main.command("check")
+@index_option
+def check_cmd(index_dir: str) -> None:
+    """Read the whole index and report problems. Exits 1 if there are any."""
+    from searchapp.check import check_index
+
+    report = check_index(index_dir)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for p in report.problems:
+        click.echo(f"problem: {p}", err=True)
+    if not report.ok:
+        sys.exit(1)
+    click.echo(f"ok: {report.documents} documents in {report.generation}")
+
+
 def _engine(index_dir: str) -> SearchEngine:
     try:
         return SearchEngine(index_dir)
     except storage.IndexError_ as e:
         raise click.ClickException(str(e)) from None
+
+
+if __name__ == "__main__":
+    main()

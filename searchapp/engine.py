@@ -21,6 +21,7 @@ from whoosh import sorting
 
 from searchapp import arabic, querylang, ranking, storage
 from searchapp.analysis import tokens_with_offsets
+from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
 from searchapp.related import more_like_query
 from searchapp.snippets import Part, highlight, make_snippet
@@ -97,8 +98,11 @@ class SearchEngine:
         if getattr(local, "marker", None) != marker or local.searcher is None:
             old = getattr(local, "searcher", None)
             gen = storage.current_generation(self.index_dir)
-            ix = whoosh_index.open_dir(gen.path)
-            local.searcher = ix.searcher(weighting=self.ranking.weighting())
+            try:
+                ix = whoosh_index.open_dir(gen.path)
+                local.searcher = ix.searcher(weighting=self.ranking.weighting())
+            except CORRUPTION_ERRORS as e:
+                raise corrupt(gen.path, e) from e
             local.marker = marker
             local.generation = gen
             if old is not None:
@@ -143,9 +147,17 @@ class SearchEngine:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         parsed = querylang.parse(q)
         searcher = self._searcher()
+        filt = self._filter(parsed, filters, date_from, date_to)
+        try:
+            return self._search(q, parsed, searcher, page, per_page, snippets, filt,
+                                sort, facets, suggest, started)
+        except CORRUPTION_ERRORS as e:
+            raise corrupt(self._local.generation.path, e) from e
+
+    def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
+                suggest, started) -> SearchResults:
         query, words = ranking.build(parsed, searcher.reader(), self.ranking)
         result = SearchResults(query=q, total=0, page=page, per_page=per_page)
-        filt = self._filter(parsed, filters, date_from, date_to)
         if query is None:
             if filt is None:
                 result.seconds = time.perf_counter() - started

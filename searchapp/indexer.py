@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 
 from searchapp import storage
 from searchapp.corpus import Article, CorpusError, read_many
+from searchapp.faults import crash_point
 from searchapp.schema import build_schema
 
 log = logging.getLogger("searchapp.indexer")
@@ -169,6 +170,7 @@ def _write(
             previous = manifest.get(article.id)
             if progress is not None:
                 progress(n)
+            crash_point("read", n)
             if previous is not None and (
                 previous[0] == digest or (article.kind == "teaser" and previous[1] == "article")
             ):
@@ -190,6 +192,7 @@ def _write(
         writer.cancel()
         raise
     if report.changed or live is None:
+        crash_point("commit")
         writer.commit()
     else:
         writer.cancel()

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from whoosh import matching
+from whoosh import matching, scoring
 from whoosh import query as wq
-from whoosh import scoring
 
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets

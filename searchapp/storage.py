@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from searchapp.analysis import ANALYZER_VERSION
+from searchapp.faults import crash_point
 from searchapp.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -160,6 +161,7 @@ def publish(index_dir: str | os.PathLike, gen: Generation, meta: dict, manifest:
         {**meta, "analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION},
     )
     _fsync_dir(gen.path)
+    crash_point("publish")
     root = Path(index_dir)
     tmp = root / (CURRENT + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -168,6 +170,7 @@ def publish(index_dir: str | os.PathLike, gen: Generation, meta: dict, manifest:
         os.fsync(f.fileno())
     os.replace(tmp, root / CURRENT)
     _fsync_dir(root)
+    crash_point("swapped")
 
 
 def _fsync_dir(path: Path) -> None:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
@@ -23,11 +24,9 @@ from markupsafe import Markup, escape
 from searchapp import querylang, ranking, storage
 from searchapp.corpus import Article
 from searchapp.snippets import highlight
-from searchapp.web_api import EXTENSION_KEY, engine, register_api
+from searchapp.web_api import EXTENSION_KEY, engine, register_api, run_search
 from searchapp.web_args import (
-    FILTER_KEYS,
     ArgumentError,
-    SearchArgs,
     format_count,
     format_date,
     parse_search_args,
@@ -35,6 +34,8 @@ from searchapp.web_args import (
 
 BadRequest = ArgumentError  # the name earlier versions exported
 RELATED_LIMIT = 5
+SERVER_ERROR = "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"
+NOT_FOUND = "الصفحة غير موجودة"
 FACET_VALUES_SHOWN = 10
 API_ENDPOINTS = {"api_search", "api_suggest", "api_openapi"}
 
@@ -111,7 +112,7 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
     @bp.route("/")
     def search_page() -> Any:
         args = parse_search_args(request.args)
-        results = engine().search(args.q, **args.engine_kwargs()) if args.active else None
+        results = run_search(args) if args.active else None
         return render_template("search.html", args=args, results=results,
                                facet_limit=FACET_VALUES_SHOWN)
 
@@ -140,13 +141,15 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
     def _date(d: Any) -> str:
         return format_date(d)
 
-    @bp.app_context_processor
-    def _globals() -> dict[str, Any]:
-        return {"filter_keys": FILTER_KEYS, "SearchArgs": SearchArgs}
+    @bp.app_template_filter("http_url")
+    def _http_url(url: str) -> str:
+        # Corpus URLs are links to the original article; anything but http(s) (javascript:,
+        # data:) is dropped rather than escaped, since escaping does not defuse a scheme.
+        return url if urlsplit(url or "").scheme in ("http", "https") else ""
 
     bp.register_error_handler(ArgumentError, lambda e: error_page(400, str(e)))
-    bp.register_error_handler(404, lambda e: error_page(404, "الصفحة غير موجودة"))
-    bp.register_error_handler(500, lambda e: error_page(500, "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"))
+    bp.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))
+    bp.register_error_handler(500, lambda e: error_page(500, SERVER_ERROR))
     bp.register_error_handler(storage.IndexError_, _index_unavailable)
     bp.after_request(add_security_headers)
     return bp
@@ -176,7 +179,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_app(app, app.config["INDEX_DIR"])
     app.after_request(add_security_headers)
     # Pages outside the blueprint's views (unknown URLs, 405s) get the same Arabic pages.
-    app.register_error_handler(404, lambda e: error_page(404, "الصفحة غير موجودة"))
+    app.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))
     app.register_error_handler(405, lambda e: error_page(405, "طريقة الطلب غير مسموحة"))
-    app.register_error_handler(500, lambda e: error_page(500, "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"))
+    app.register_error_handler(500, lambda e: error_page(500, SERVER_ERROR))
     return app

@@ -7,6 +7,7 @@ OpenAPI document built below, so a change to one must be seen next to the other.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -17,6 +18,7 @@ from searchapp.web_args import (
     MAX_PAGE,
     MAX_RESULT_WINDOW,
     ArgumentError,
+    SearchArgs,
     parse_search_args,
 )
 
@@ -30,6 +32,14 @@ def engine() -> SearchEngine:
     return current_app.extensions[EXTENSION_KEY]
 
 
+def run_search(args: SearchArgs) -> Any:
+    """``engine.search`` for validated arguments (shared by the page and the API)."""
+    kwargs = args.engine_kwargs()
+    if "explain" in kwargs and "explain" not in inspect.signature(engine().search).parameters:
+        del kwargs["explain"]  # an engine without explanations: the page shows none
+    return engine().search(args.q, **kwargs)
+
+
 def register_api(bp: Blueprint) -> None:
     """Add the API routes to ``bp``."""
 
@@ -39,7 +49,7 @@ def register_api(bp: Blueprint) -> None:
             args = parse_search_args(request.args)
         except ArgumentError as e:
             return jsonify(error=str(e)), 400
-        return jsonify(engine().search(args.q, **args.engine_kwargs()).to_dict())
+        return jsonify(run_search(args).to_dict())
 
     @bp.route("/api/suggest")
     def api_suggest() -> Any:

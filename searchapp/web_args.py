@@ -116,7 +116,8 @@ def parse_search_args(args: MultiDict) -> SearchArgs:
     """Validate ``request.args``; raises :class:`ArgumentError` with a reader-facing message."""
     q = args.get("q", "")
     if len(q) > querylang.MAX_QUERY_CHARS:
-        raise ArgumentError(f"نص البحث أطول من {querylang.MAX_QUERY_CHARS} حرف؛ اختصره وأعد المحاولة")
+        raise ArgumentError(
+            f"نص البحث أطول من {querylang.MAX_QUERY_CHARS} حرف؛ اختصره وأعد المحاولة")
     sort = args.get("sort", "") or "relevance"
     if sort not in SORTS:
         raise ArgumentError("قيمة الترتيب غير معروفة؛ القيم المقبولة: " + "، ".join(SORTS))
