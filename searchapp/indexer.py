@@ -19,6 +19,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from searchapp import storage
+from searchapp.codec import FastWriteCodec
 from searchapp.corpus import Article, CorpusError, read_many
 from searchapp.faults import crash_point
 from searchapp.schema import build_schema
@@ -28,6 +29,8 @@ log = logging.getLogger("searchapp.indexer")
 #: Whoosh writer settings. One big in-memory pool flushed to few segments: the writer, not
 #: the analyzer, dominates indexing time, and few segments keep queries fast.
 WRITER_LIMIT_MB = 256
+#: Writer processes for full builds (see ``_writer``).
+WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -67,7 +70,6 @@ def article_fields(article: Article) -> dict:
         "author": article.author,
         "url": article.url,
         "doc": json.dumps(doc, ensure_ascii=False),
-        "content_hash": article.content_hash(),
     }
     if article.date is not None:
         fields["date"] = article.date
@@ -93,6 +95,7 @@ def reindex(
     wait: bool = False,
     source: str | None = None,
     progress: Callable[[int], None] | None = None,
+    procs: int | None = None,
 ) -> ReindexReport:
     """Bring the index at ``index_dir`` up to date with the articles under ``paths``.
 
@@ -112,7 +115,8 @@ def reindex(
         old_manifest = live.manifest() if live else {}
         gen = storage.new_generation(index_dir, live)
         try:
-            manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress)
+            manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress,
+                              procs or WRITER_PROCS)
         except BaseException:
             storage.remove_leftovers(index_dir, keep=keep)
             raise
@@ -150,6 +154,7 @@ def _write(
     report: ReindexReport,
     source: str | None,
     progress: Callable[[int], None] | None,
+    procs: int,
 ) -> dict[str, list]:
     if live is None:
         ix = whoosh_index.create_in(gen.path, build_schema())
@@ -162,7 +167,10 @@ def _write(
         report.errors.append(str(err))
         log.error("%s", err)
 
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    fresh = live is None
+    writer = _writer(ix, fresh, procs)
+    redo: list[Article] = []  # same id twice in a fresh multi-process build: applied after
+    added_now: set[str] = set()
     try:
         for n, article in enumerate(read_many(paths, on_error=on_error, source=source), 1):
             seen.add(article.id)
@@ -178,7 +186,11 @@ def _write(
                 continue
             if previous is None:
                 writer.add_document(**article_fields(article))
+                added_now.add(article.id)
                 report.added += 1
+            elif fresh and article.id in added_now:
+                redo.append(article)
+                report.updated += 1
             else:
                 writer.update_document(**article_fields(article))
                 report.updated += 1
@@ -194,10 +206,24 @@ def _write(
     if report.changed or live is None:
         crash_point("commit")
         writer.commit()
+        if redo:
+            with ix.writer(limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec()) as w:
+                for article in redo:
+                    w.update_document(**article_fields(article))
     else:
         writer.cancel()
     ix.close()
     return manifest
+
+
+def _writer(ix, fresh: bool, procs: int):
+    """A fresh build is split over ``procs`` processes, each writing its own segment (no final
+    merge: the merge would rewrite every posting on one core). Incremental runs use one
+    process, because Whoosh's multi-process writer cannot delete documents it is adding."""
+    if fresh and procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB // procs,
+                         batchsize=256, codec=FastWriteCodec())
+    return ix.writer(limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec())
 
 
 def ensure_index(corpus: Iterable[str | os.PathLike], index_dir: str | os.PathLike) -> bool:

@@ -26,6 +26,7 @@ from searchapp.corpus import Article
 from searchapp.snippets import highlight
 from searchapp.web_api import EXTENSION_KEY, engine, register_api, run_search
 from searchapp.web_args import (
+    MAX_PREFIX_CLAUSES,
     ArgumentError,
     format_count,
     format_date,
@@ -129,7 +130,8 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
     @bp.route("/help")
     def help_page() -> Any:
         return render_template("help.html", max_chars=querylang.MAX_QUERY_CHARS,
-                               max_clauses=querylang.MAX_CLAUSES)
+                               max_clauses=querylang.MAX_CLAUSES,
+                               max_prefixes=MAX_PREFIX_CLAUSES)
 
     register_api(bp)
 

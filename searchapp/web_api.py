@@ -16,6 +16,7 @@ from searchapp import querylang
 from searchapp.engine import MAX_PER_PAGE, SORTS, SearchEngine
 from searchapp.web_args import (
     MAX_PAGE,
+    MAX_PREFIX_CLAUSES,
     MAX_RESULT_WINDOW,
     ArgumentError,
     SearchArgs,
@@ -116,7 +117,9 @@ def openapi_document(prefix: str) -> dict[str, Any]:
     search_params = [
         _param("q", {"type": "string", "maxLength": querylang.MAX_QUERY_CHARS},
                "Query: words, \"phrases\", -exclusions, OR/أو, word*, source:/section:/"
-               "author:/date: filters (see the help page).", example="اطلاق النار"),
+               "author:/date: filters (see the help page). At most "
+               f"{querylang.MAX_CLAUSES} words/phrases/OR alternatives and "
+               f"{MAX_PREFIX_CLAUSES} prefixes (400 otherwise).", example="اطلاق النار"),
         _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                f"1-based page; page * per_page may not exceed {MAX_RESULT_WINDOW}."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,

@@ -24,6 +24,10 @@ MAX_PAGE = 1000
 MAX_RESULT_WINDOW = 10_000
 MAX_FILTER_CHARS = 200
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# Each ``word*`` expands to up to 50 terms in every field: about a second on the 30k-article
+# SaudiNewsNet index, so a query is allowed only a few. OR alternatives are counted with the
+# clauses, since the parser caps clauses (MAX_CLAUSES) but not what is OR-ed onto them.
+MAX_PREFIX_CLAUSES = 3
 FILTER_KEYS = ("source", "section", "author")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 MONTHS_AR = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
@@ -112,12 +116,23 @@ def _date_arg(args: MultiDict, name: str) -> date | None:
         raise ArgumentError(f"المعامل {name} يجب أن يكون تاريخًا بالشكل 2025-03-07") from None
 
 
+def check_query_cost(q: str) -> None:
+    """Refuse queries whose cost is unbounded in the engine: too many OR terms or prefixes."""
+    clauses = [a for c in querylang.parse(q).clauses for a in (c, *c.alternatives)]
+    if len(clauses) > querylang.MAX_CLAUSES:
+        raise ArgumentError(f"البحث يحتوي على أكثر من {querylang.MAX_CLAUSES} كلمة أو بديلًا؛ "
+                            "اختصره وأعد المحاولة")
+    if sum(c.kind == "prefix" for c in clauses) > MAX_PREFIX_CLAUSES:
+        raise ArgumentError(f"يمكن استخدام * في {MAX_PREFIX_CLAUSES} كلمات على الأكثر")
+
+
 def parse_search_args(args: MultiDict) -> SearchArgs:
     """Validate ``request.args``; raises :class:`ArgumentError` with a reader-facing message."""
     q = args.get("q", "")
     if len(q) > querylang.MAX_QUERY_CHARS:
         raise ArgumentError(
             f"نص البحث أطول من {querylang.MAX_QUERY_CHARS} حرف؛ اختصره وأعد المحاولة")
+    check_query_cost(q)
     sort = args.get("sort", "") or "relevance"
     if sort not in SORTS:
         raise ArgumentError("قيمة الترتيب غير معروفة؛ القيم المقبولة: " + "، ".join(SORTS))
