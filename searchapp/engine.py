@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from whoosh import index as whoosh_index
@@ -23,6 +23,7 @@ from searchapp import arabic, querylang, ranking, storage
 from searchapp.analysis import tokens_with_offsets
 from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
+from searchapp.explain import explain_hit
 from searchapp.related import more_like_query
 from searchapp.snippets import Part, highlight, make_snippet
 from searchapp.suggest import Suggester, correct_word, strip_marks
@@ -49,6 +50,9 @@ class Hit:
     author: str = ""
     date: datetime | None = None
     kind: str = "article"
+    #: With ``explain=True``: per query word, how it matched — ``{"word", "form", "fields"}``,
+    #: form one of exact, stem, synonym, prefix, none.
+    explain: list[dict] | None = None
 
 
 @dataclass
@@ -134,6 +138,7 @@ class SearchEngine:
         sort: str = "relevance",
         facets: bool = True,
         suggest: bool = True,
+        explain: bool = False,
     ) -> SearchResults:
         """Search with the reader's query language (see :mod:`searchapp.querylang`).
 
@@ -150,12 +155,12 @@ class SearchEngine:
         filt = self._filter(parsed, filters, date_from, date_to)
         try:
             return self._search(q, parsed, searcher, page, per_page, snippets, filt,
-                                sort, facets, suggest, started)
+                                sort, facets, suggest, explain, started)
         except CORRUPTION_ERRORS as e:
             raise corrupt(self._local.generation.path, e) from e
 
     def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
-                suggest, started) -> SearchResults:
+                suggest, explain, started) -> SearchResults:
         query, words = ranking.build(parsed, searcher.reader(), self.ranking)
         result = SearchResults(query=q, total=0, page=page, per_page=per_page)
         if query is None:
@@ -167,6 +172,8 @@ class SearchEngine:
         if sort != "relevance" or isinstance(query, wq.Every):
             kwargs["sortedby"] = "date"
             kwargs["reverse"] = sort != "oldest"
+        if explain:
+            kwargs["terms"] = True
         if facets:
             kwargs["groupedby"] = {
                 f: sorting.FieldFacet(f, maptype=sorting.Count) for f in FACET_FIELDS
@@ -181,7 +188,10 @@ class SearchEngine:
                     key=lambda kv: (-kv[1], kv[0]),
                 )
         for hit in list(res)[(page - 1) * per_page : page * per_page]:
-            result.hits.append(self._hit(hit, words, snippets))
+            h = self._hit(hit, words, snippets)
+            if explain:
+                h = replace(h, explain=explain_hit(parsed, hit))
+            result.hits.append(h)
         if suggest and result.total < SUGGEST_BELOW:
             result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
         result.seconds = time.perf_counter() - started

@@ -168,3 +168,14 @@ def test_more_like_this_finds_same_story_and_excludes_itself(news):
     assert similar and "phrase" not in {h.id for h in similar}
     assert similar[0].id == "split"
     assert news.more_like_this("no-such-id") == []
+
+
+def test_explain_says_which_form_matched(engine):
+    res = engine.search("الاتصالات بوتين سوري*", explain=True)
+    by_word = {e["word"]: e for e in res.hits[0].explain}
+    assert by_word["بوتين"]["form"] == "exact" and "title" in by_word["بوتين"]["fields"]
+    assert by_word["الاتصالات"]["form"] == "exact"  # the subtitle has this very form
+    assert by_word["سوري*"]["form"] == "prefix"
+    stem_only = [h for h in res.hits if h.explain[0]["form"] == "stem"]
+    assert stem_only, "some article has only اتصال/اتصالات's stem"
+    assert engine.search("بوتين").hits[0].explain is None
