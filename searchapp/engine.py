@@ -247,6 +247,11 @@ class SearchEngine:
             kind=stored.get("kind", "article"),
         )
 
+    def query_words(self, q: str) -> ranking.Words:
+        """The words a query highlights (stems, exact forms, prefixes), as in its snippets."""
+        _, words = ranking.build(querylang.parse(q), self._searcher().reader(), self.ranking)
+        return words
+
     # -- suggestions ----------------------------------------------------------------------
     def _suggester(self) -> Suggester:
         self._searcher()

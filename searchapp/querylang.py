@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 64
+MAX_CLAUSES = 64  # words, phrases and OR alternatives together
+MAX_PREFIXES = 3  # each prefix expands to many terms: more are read as plain words
 FILTER_FIELDS = {"source", "section", "author"}
 
 # One token of the raw query: optional '-', then a field prefix, then a quoted or bare value.
@@ -42,6 +43,9 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: datetime | None = None
     date_to: datetime | None = None
+    #: How much the bounds cut: clauses past MAX_CLAUSES, prefixes past MAX_PREFIXES.
+    dropped_clauses: int = 0
+    demoted_prefixes: int = 0
 
 
 def _date_bounds(value: str) -> tuple[datetime, datetime] | None:
@@ -82,6 +86,7 @@ def parse(raw: str) -> ParsedQuery:
     parsed = ParsedQuery()
     raw = (raw or "")[:MAX_QUERY_CHARS]
     pending_or = False
+    count = prefixes = 0
     for m in _TOKEN.finditer(raw):
         neg, fld = m.group("neg"), m.group("field")
         quoted, bare = m.group("quoted"), m.group("bare")
@@ -98,14 +103,24 @@ def parse(raw: str) -> ParsedQuery:
                 continue
             # Unknown field: "foo:bar" is just the two words foo and bar.
             head = _clause(fld, phrase=False, negated=bool(neg))
-            if head is not None and len(parsed.clauses) < MAX_CLAUSES:
+            if head is not None and count < MAX_CLAUSES:
                 parsed.clauses.append(head)
+                count += 1
         clause = _clause(value, phrase=quoted is not None, negated=bool(neg))
         if clause is None:
             continue
+        if count >= MAX_CLAUSES:
+            parsed.dropped_clauses += 1
+            continue
+        if clause.kind == "prefix":
+            if prefixes >= MAX_PREFIXES:
+                clause.kind = "word"
+                parsed.demoted_prefixes += 1
+            prefixes += 1
+        count += 1
         if pending_or and not clause.negated and not parsed.clauses[-1].negated:
             parsed.clauses[-1].alternatives.append(clause)
-        elif len(parsed.clauses) < MAX_CLAUSES:
+        else:
             parsed.clauses.append(clause)
         pending_or = False
     return parsed

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from searchapp import querylang, ranking, storage
+from searchapp import querylang, storage
 from searchapp.corpus import Article
 from searchapp.snippets import highlight
 from searchapp.web_api import EXTENSION_KEY, engine, register_api, run_search
@@ -66,8 +66,7 @@ def _highlighter(q: str) -> Callable[[str], Markup]:
     """
     words = None
     if q.strip():
-        reader = engine()._searcher().reader()  # the words depend on the index (prefixes)
-        _, words = ranking.build(querylang.parse(q), reader, engine().ranking)
+        words = engine().query_words(q)
     if not words or not (words.stems or words.surfaces):
         return lambda text: escape(text)
     return lambda text: Markup(highlight(text, words))

@@ -179,3 +179,16 @@ def test_explain_says_which_form_matched(engine):
     stem_only = [h for h in res.hits if h.explain[0]["form"] == "stem"]
     assert stem_only, "some article has only اتصال/اتصالات's stem"
     assert engine.search("بوتين").hits[0].explain is None
+
+
+def test_query_size_is_bounded_including_or_alternatives_and_prefixes():
+    from searchapp.querylang import MAX_CLAUSES, MAX_PREFIXES, parse
+
+    text = " OR ".join(f"ك{i}" for i in range(120))
+    assert len(text) < 1000
+    many_or = parse(text)
+    assert 1 + len(many_or.clauses[0].alternatives) == MAX_CLAUSES
+    assert many_or.dropped_clauses == 120 - MAX_CLAUSES
+    prefixes = parse(" ".join(f"ab{i}*" for i in range(10)))
+    assert sum(c.kind == "prefix" for c in prefixes.clauses) == MAX_PREFIXES
+    assert prefixes.demoted_prefixes == 10 - MAX_PREFIXES
