@@ -43,8 +43,11 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: datetime | None = None
     date_to: datetime | None = None
-    #: How much the bounds cut: clauses past MAX_CLAUSES, prefixes past MAX_PREFIXES.
+    #: How much the bounds cut: clauses past MAX_CLAUSES (those that were OR alternatives
+    #: counted apart: pasted long text is fine to cut, a huge OR list is not what the reader
+    #: meant), prefixes past MAX_PREFIXES (searched as plain words).
     dropped_clauses: int = 0
+    dropped_alternatives: int = 0
     demoted_prefixes: int = 0
 
 
@@ -111,6 +114,8 @@ def parse(raw: str) -> ParsedQuery:
             continue
         if count >= MAX_CLAUSES:
             parsed.dropped_clauses += 1
+            parsed.dropped_alternatives += pending_or
+            pending_or = False
             continue
         if clause.kind == "prefix":
             if prefixes >= MAX_PREFIXES:

@@ -118,7 +118,7 @@ def _date_arg(args: MultiDict, name: str) -> date | None:
 def check_query_cost(q: str) -> None:
     """Refuse queries whose cost is unbounded in the engine: too many OR terms or prefixes."""
     parsed = querylang.parse(q)
-    if parsed.dropped_clauses:
+    if parsed.dropped_alternatives:
         raise ArgumentError(f"البحث يحتوي على أكثر من {querylang.MAX_CLAUSES} كلمة أو بديلًا؛ "
                             "اختصره وأعد المحاولة")
     if parsed.demoted_prefixes:

@@ -188,7 +188,9 @@ def test_query_size_is_bounded_including_or_alternatives_and_prefixes():
     assert len(text) < 1000
     many_or = parse(text)
     assert 1 + len(many_or.clauses[0].alternatives) == MAX_CLAUSES
-    assert many_or.dropped_clauses == 120 - MAX_CLAUSES
+    assert many_or.dropped_clauses == many_or.dropped_alternatives == 120 - MAX_CLAUSES
+    plain = parse(" ".join(f"ك{i}" for i in range(120)))
+    assert len(plain.clauses) == MAX_CLAUSES and plain.dropped_alternatives == 0
     prefixes = parse(" ".join(f"ab{i}*" for i in range(10)))
     assert sum(c.kind == "prefix" for c in prefixes.clauses) == MAX_PREFIXES
     assert prefixes.demoted_prefixes == 10 - MAX_PREFIXES
