@@ -28,7 +28,7 @@ DOCS = [
     {"id": "exact", "title": "تقرير سنوي", "body": "توسعت شبكة الاتصالات في المدن الصغيرة."},
     # all query words vs only some (the partial one repeats its words)
     {"id": "some", "title": "أخبار محلية",
-     "body": "حديقة الحيوان حديقة قديمة، وزوار الحديقة يحبون حديقة الطيور في حديقة الشاطئ."},
+     "body": "حديقة الشاطئ الجميلة تستقبل الزوار، وزوار حديقة الشاطئ كثر في الصيف."},
     {"id": "all", "title": "أخبار محلية",
      "body": "افتتحت البلدية حديقة جديدة قرب الشاطئ للعائلات ضمن خطة التشجير."},
     # a question whose paragraph lacks one of its words
