@@ -273,7 +273,9 @@ class SearchEngine:
         reader = searcher.reader()
 
         def df(term: str) -> int:
-            return reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+            # Titles index exact forms; the body only stems (see schema.py).
+            return reader.doc_frequency("title", term) + reader.doc_frequency(
+                "body", arabic.light_stem(term))
 
         display = self._suggester().display
         corrected, changed = q, False
@@ -299,7 +301,7 @@ class SearchEngine:
     @staticmethod
     def _written_form(searcher, term: str) -> str:
         """How the corpus writes normalized ``term`` (ة not ه, hamza as written)."""
-        q = wq.Or([wq.Term("title", term), wq.Term("body", term)])
+        q = wq.Or([wq.Term("title", term), wq.Term("body", arabic.light_stem(term))])
         for hit in searcher.search(q, limit=1):
             doc = json.loads(hit.get("doc", "{}"))
             text = "\n".join([doc.get("title", ""), *doc.get("paragraphs", [])])

@@ -8,7 +8,7 @@ starts from an empty generation. See :mod:`searchapp.storage` for why this is cr
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import os
 import time
@@ -55,9 +55,11 @@ class ReindexReport:
         return bool(self.added or self.updated or self.deleted)
 
 
-def article_fields(article: Article) -> dict:
-    """The Whoosh document for one article (searchable text plus what pages need)."""
-    doc = article.to_dict()
+def article_fields(article: Article, doc_json: str | None = None) -> dict:
+    """The Whoosh document for one article (searchable text plus what pages need).
+
+    ``doc_json`` is ``article.canonical_json()`` when the caller already has it.
+    """
     fields = {
         "id": article.id,
         "kind": article.kind,
@@ -69,7 +71,7 @@ def article_fields(article: Article) -> dict:
         "section": article.section,
         "author": article.author,
         "url": article.url,
-        "doc": json.dumps(doc, ensure_ascii=False),
+        "doc": doc_json if doc_json is not None else article.canonical_json(),
     }
     if article.date is not None:
         fields["date"] = article.date
@@ -174,7 +176,8 @@ def _write(
     try:
         for n, article in enumerate(read_many(paths, on_error=on_error, source=source), 1):
             seen.add(article.id)
-            digest = article.content_hash()
+            doc_json = article.canonical_json()
+            digest = hashlib.sha256(doc_json.encode("utf-8")).hexdigest()
             previous = manifest.get(article.id)
             if progress is not None:
                 progress(n)
@@ -185,14 +188,14 @@ def _write(
                 report.unchanged += 1
                 continue
             if previous is None:
-                writer.add_document(**article_fields(article))
+                writer.add_document(**article_fields(article, doc_json))
                 added_now.add(article.id)
                 report.added += 1
             elif fresh and article.id in added_now:
                 redo.append(article)
                 report.updated += 1
             else:
-                writer.update_document(**article_fields(article))
+                writer.update_document(**article_fields(article, doc_json))
                 report.updated += 1
             manifest[article.id] = [digest, article.kind, _origin_file(article), article.title]
         for doc_id, (_, _, origin, *_) in old.items():

@@ -221,17 +221,21 @@ def _prefix_query(prefix: str, reader, r: Ranking) -> wq.Query | None:
     norm = arabic.normalize(prefix)
     if len(norm) < 2:
         return None
-    terms: dict[str, int] = {}
+    # The body indexes stems only (schema.py), so there the prefix is also tried as a stem:
+    # الشمسي* reaches the body's شمس (from الشمسية) as well as titles' الشمسية.
+    stem = arabic.light_stem(norm)
+    terms: dict[tuple[str, str], int] = {}
     for f in TEXT_FIELDS:
-        for t in reader.expand_prefix(f, norm):
-            t = t.decode("utf-8") if isinstance(t, bytes) else t
-            terms[t] = terms.get(t, 0) + reader.doc_frequency(f, t)
-            if len(terms) > MAX_PREFIX_TERMS * 20:
-                break
-    top = sorted(terms, key=terms.get, reverse=True)[:MAX_PREFIX_TERMS]
+        for p in {norm, stem} if len(stem) >= 2 else {norm}:
+            for i, t in enumerate(reader.expand_prefix(f, p)):
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                terms[f, t] = reader.doc_frequency(f, t)
+                if i >= MAX_PREFIX_TERMS * 20:
+                    break
+    top = sorted(terms, key=terms.get, reverse=True)[: MAX_PREFIX_TERMS * len(TEXT_FIELDS)]
     if not top:
         return wq.NullQuery
-    return wq.Or([wq.Term(f, t, boost=w) for t in top for f, w in r.field_weights.items()])
+    return wq.Or([wq.Term(f, t, boost=r.field_weights.get(f, 1.0)) for f, t in top])
 
 
 def _clause_query(c: Clause, reader, r: Ranking, words: Words, drop_stops: bool,

@@ -23,9 +23,10 @@ FILLER = [
 ]
 
 DOCS = [
-    # exact surface form vs stem only
-    {"id": "stem", "title": "تقرير سنوي", "body": "توسعت شبكة اتصال في المدن الصغيرة."},
-    {"id": "exact", "title": "تقرير سنوي", "body": "توسعت شبكة الاتصالات في المدن الصغيرة."},
+    # exact surface form vs stem only (exact forms are indexed in titles, subtitles, captions)
+    {"id": "stem", "title": "شبكة اتصال جديدة", "body": "توسعت الشبكة في المدن الصغيرة."},
+    {"id": "exact", "title": "شبكة الاتصالات جديدة", "body": "توسعت الشبكة في المدن الصغيرة."},
+    {"id": "body-form", "title": "تقرير سنوي", "body": "توسعت شبكة واتصالاتها في القرى."},
     # all query words vs only some (the partial one repeats its words)
     {"id": "some", "title": "أخبار محلية",
      "body": "حديقة الشاطئ الجميلة تستقبل الزوار، وزوار حديقة الشاطئ كثر في الصيف."},
@@ -61,6 +62,7 @@ def ids(engine: SearchEngine, q: str) -> list[str]:
 def test_exact_surface_form_ranks_above_stem_only_match(engine):
     found = ids(engine, "الاتصالات")
     assert found[:2] == ["exact", "stem"]
+    assert "body-form" in found  # the body matches every form by its stem
 
 
 def test_document_with_all_words_ranks_above_one_with_some(engine):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +46,12 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (date as ISO 8601); `Article.from_dict` inverts it exactly."""
-        d = asdict(self)
+        # Built by hand: dataclasses.asdict deep-copies recursively, and this runs for every
+        # document of every reindex.
+        d = {f.name: getattr(self, f.name) for f in _FIELDS}
+        d["paragraphs"] = list(self.paragraphs)
+        d["captions"] = [{"text": c.text, "credit": c.credit} for c in self.captions]
+        d["related"] = list(self.related)
         d["date"] = self.date.isoformat() if self.date is not None else None
         return d
 
@@ -64,10 +69,17 @@ class Article:
 
     def content_hash(self) -> str:
         """sha256 over every field but `origin`, so moving a file does not force a reindex."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def canonical_json(self) -> str:
+        """Every field but `origin` as compact, key-sorted JSON: what `content_hash` hashes
+        (the indexer stores this very string, hashing and serializing each article once)."""
         d = self.to_dict()
         del d["origin"]
-        blob = json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_FIELDS = fields(Article)
 
 
 class CorpusError(Exception):
