@@ -39,7 +39,8 @@ def explain_hit(parsed: ParsedQuery, hit) -> list[dict]:
                 else:
                     form, fields = "none", set()
                     if i in months:
-                        syn = {w for name in month_names(months[i]) for w in name}
+                        syn = {form for name in month_names(months[i]) for w in name
+                               for form in (w, arabic.light_stem(w))}
                         fields = {f for t in syn for f in matched.get(t, ())}
                         if fields:
                             form = "synonym"

@@ -27,6 +27,7 @@ from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import Clause, ParsedQuery
 from searchapp.schema import TEXT_FIELDS
+from searchapp.synonyms import find_months, month_names
 
 MAX_PREFIX_TERMS = 50
 
@@ -276,6 +277,19 @@ class _Split(wq.Or):
     """Marker: an Or of a word's title part and its other-fields part (see ``build``)."""
 
 
+def _month_query(month: int, reader, r: Ranking, words: Words) -> wq.Query:
+    """Any of the month's names (see :mod:`searchapp.synonyms`), one query word."""
+    subs: list[wq.Query] = []
+    for name in month_names(month):
+        toks = [(w, arabic.light_stem(w)) for w in name]
+        for s, st in toks:
+            words.stems.add(st)
+            words.surfaces.add(s)
+        subs.append(_term_query(*toks[0], reader, r) if len(toks) == 1
+                    else _phrase_query(toks, r))
+    return wq.Or(subs)
+
+
 def build(parsed: ParsedQuery, reader, r: Ranking) -> tuple[wq.Query | None, Words]:
     """Whoosh query for the positive/negative clauses (None when there are none)."""
     words = Words()
@@ -286,7 +300,21 @@ def build(parsed: ParsedQuery, reader, r: Ranking) -> tuple[wq.Query | None, Wor
     )
     seen: set = set()
     pos_qs = []
-    for c in positives:
+    months = {
+        start: (length, month) for start, length, month in find_months(
+            [arabic.normalize(c.text) if c.kind == "word" and not c.alternatives else ""
+             for c in positives])
+    }
+    skip = 0
+    for i, c in enumerate(positives):
+        if skip:
+            skip -= 1
+            continue
+        if i in months:
+            length, month = months[i]
+            pos_qs.append(_month_query(month, reader, r, words))
+            skip = length - 1
+            continue
         alts = [q for q in (_clause_query(a, reader, r, words, drop, seen)
                             for a in [c, *c.alternatives]) if q is not None]
         if alts:

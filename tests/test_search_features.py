@@ -194,3 +194,31 @@ def test_query_size_is_bounded_including_or_alternatives_and_prefixes():
     prefixes = parse(" ".join(f"ab{i}*" for i in range(10)))
     assert sum(c.kind == "prefix" for c in prefixes.clauses) == MAX_PREFIXES
     assert prefixes.demoted_prefixes == 10 - MAX_PREFIXES
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory) -> SearchEngine:
+    root = tmp_path_factory.mktemp("months")
+    write_jsonl(root / "c" / "m.jsonl", [
+        {"id": "levant", "title": "اجتماع", "body": "عقد الاجتماع في تشرين الثاني الماضي."},
+        {"id": "egypt", "title": "اجتماع", "body": "عقد الاجتماع في نوفمبر الماضي."},
+        {"id": "maghreb", "title": "اجتماع", "body": "عقد الاجتماع في نونبر الماضي."},
+        {"id": "other", "title": "اجتماع", "body": "عقد الاجتماع في الشهر الثاني من العام."},
+        {"id": "jan", "title": "قرار", "body": "صدر القرار في جانفي الماضي."},
+    ])
+    reindex([root / "c"], root / "i")
+    return SearchEngine(root / "i")
+
+
+@pytest.mark.parametrize("q", ["نوفمبر", "تشرين الثاني", "نونبر"])
+def test_month_names_find_each_other(months, q):
+    found = ids(months.search(f"الاجتماع {q}", per_page=10))
+    top3 = {h.id for h in months.search(f"الاجتماع {q}", per_page=3).hits}
+    assert top3 == {"levant", "egypt", "maghreb"} and "other" in found
+
+
+def test_month_synonym_is_explained_and_highlighted(months):
+    res = months.search("يناير", explain=True)
+    assert [h.id for h in res.hits] == ["jan"]
+    assert res.hits[0].explain[0]["form"] == "synonym"
+    assert "<mark>جانفي</mark>" in res.hits[0].snippet
