@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
 
-from searchapp import arabic, querylang, ranking, storage
+from searchapp import arabic, fastscore, querylang, ranking, storage
 from searchapp.analysis import tokens_with_offsets
 from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
@@ -83,6 +83,19 @@ class SearchResults:
         return d
 
 
+@dataclass(frozen=True)
+class FilterSpec:
+    """Field filters (any of the values) and a [date_from, date_to) range."""
+
+    fields: dict[str, list[str]]
+    date_from: datetime | None
+    date_to: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.fields or self.date_from or self.date_to)
+
+
 class SearchEngine:
     """Search an index directory built by :func:`searchapp.reindex`."""
 
@@ -93,6 +106,7 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._suggesters: dict[str, Suggester] = {}
+        self._tables: dict[str, fastscore.DocTable] = {}
         storage.current_generation(self.index_dir)  # fail early with a clear message
 
     # -- index access -------------------------------------------------------------------
@@ -105,6 +119,12 @@ class SearchEngine:
             try:
                 ix = whoosh_index.open_dir(gen.path)
                 local.searcher = ix.searcher(weighting=self.ranking.weighting())
+            except (AttributeError, ImportError) as e:
+                # The pickled schema names a class this version no longer has.
+                raise storage.IndexVersionError(
+                    f"index at {self.index_dir} was written by another version of searchapp "
+                    f"({e}); rebuild it with `searchapp reindex --full`"
+                ) from e
             except CORRUPTION_ERRORS as e:
                 raise corrupt(gen.path, e) from e
             local.marker = marker
@@ -152,10 +172,14 @@ class SearchEngine:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         parsed = querylang.parse(q)
         searcher = self._searcher()
-        filt = self._filter(parsed, filters, date_from, date_to)
+        spec = self._filter_spec(parsed, filters, date_from, date_to)
         try:
-            return self._search(q, parsed, searcher, page, per_page, snippets, filt,
-                                sort, facets, suggest, explain, started)
+            plan = None if explain else fastscore.plan(parsed)
+            if plan is not None:
+                return self._fast_search(q, parsed, plan, searcher, page, per_page, snippets,
+                                         spec, sort, facets, suggest, started)
+            return self._search(q, parsed, searcher, page, per_page, snippets,
+                                self._filter(spec), sort, facets, suggest, explain, started)
         except CORRUPTION_ERRORS as e:
             raise corrupt(self._local.generation.path, e) from e
 
@@ -197,27 +221,79 @@ class SearchEngine:
         result.seconds = time.perf_counter() - started
         return result
 
+    def _table(self) -> fastscore.DocTable:
+        """The current generation's arrays for fast scoring (built once, shared by threads)."""
+        gen = self._local.generation
+        with self._lock:
+            table = self._tables.get(gen.name)
+            if table is None:
+                table = fastscore.DocTable(whoosh_index.open_dir(gen.path))
+                self._tables = {gen.name: table}  # drop older generations' arrays
+        return table
+
+    def warm(self) -> None:
+        """Load the fast-scoring arrays now rather than on the first search."""
+        self._searcher()
+        self._table()
+
+    def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
+                     facets, suggest, started) -> SearchResults:
+        table = self._table()
+        scorer = fastscore.FastScorer(table, self.ranking)
+        scored = scorer.score(plan) if plan.positive else scorer.everything(plan)
+        if not plan.positive and not plan.negative and not spec.active:
+            scored.matched[:] = False  # an empty query lists nothing
+        if spec.active:
+            scored.matched &= fastscore.filter_mask(table, spec.fields, spec.date_from,
+                                                    spec.date_to)
+        if not plan.positive and sort == "relevance":
+            sort = "newest"
+        result = SearchResults(query=q, total=int(scored.matched.sum()), page=page,
+                               per_page=per_page)
+        if facets:
+            for f in ("source", "section"):
+                result.facets[f] = fastscore.facet_counts(scored, table.codes[f],
+                                                          table.values[f])
+            result.facets["year"] = fastscore.facet_counts(scored, table.year_codes,
+                                                           table.year_values)
+        words = fastscore.words_of(plan)
+        ranked = fastscore.top(scored, page * per_page, sort, table)
+        for docnum, score in ranked[(page - 1) * per_page:]:
+            result.hits.append(self._hit_from(searcher.stored_fields(docnum), score, words,
+                                              snippets))
+        if suggest and result.total < SUGGEST_BELOW:
+            result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
+        result.seconds = time.perf_counter() - started
+        return result
+
     @staticmethod
-    def _filter(parsed, filters, date_from, date_to) -> wq.Query | None:
-        clauses: list[wq.Query] = []
+    def _filter_spec(parsed, filters, date_from, date_to) -> FilterSpec:
         merged: dict[str, list[str]] = {k: list(v) for k, v in parsed.filters.items()}
         for k, v in (filters or {}).items():
             if k not in querylang.FILTER_FIELDS:
                 raise ValueError(f"unknown filter {k!r}; use one of source, section, author")
             if v:
                 merged.setdefault(k, []).extend([v] if isinstance(v, str) else v)
-        for k, values in merged.items():
-            clauses.append(wq.Or([wq.Term(k, v) for v in values]))
         lo = parsed.date_from or _as_datetime(date_from)
         hi = parsed.date_to or (_as_datetime(date_to) + timedelta(days=1) if date_to else None)
-        if lo or hi:
-            clauses.append(wq.DateRange("date", lo, hi, endexcl=True))
+        return FilterSpec(merged, lo, hi)
+
+    @staticmethod
+    def _filter(spec: FilterSpec) -> wq.Query | None:
+        clauses: list[wq.Query] = [
+            wq.Or([wq.Term(k, v) for v in values]) for k, values in spec.fields.items()
+        ]
+        if spec.date_from or spec.date_to:
+            clauses.append(wq.DateRange("date", spec.date_from, spec.date_to, endexcl=True))
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
     def _hit(self, hit, words: ranking.Words, with_snippet: bool) -> Hit:
-        stored = hit.fields()
+        return self._hit_from(hit.fields(), float(hit.score or 0.0), words, with_snippet)
+
+    def _hit_from(self, stored: dict, score: float, words: ranking.Words,
+                  with_snippet: bool) -> Hit:
         snippet = ""
         if with_snippet:
             doc = json.loads(stored.get("doc", "{}"))
@@ -227,7 +303,7 @@ class SearchEngine:
             snippet = make_snippet(parts, words)
         title = stored.get("title", "")
         return self._stored_hit(
-            stored, float(hit.score or 0.0), snippet,
+            stored, score, snippet,
             highlight(title, words) if with_snippet else "",
         )
 

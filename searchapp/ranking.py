@@ -56,9 +56,17 @@ class Ranking:
     title_coord: float = 2.0
     bm25_b: float = 1.0
     bm25_k1: float = 1.2
+    #: Per-field BM25 length normalization (Whoosh's ``<field>_B``); None: use ``bm25_b``.
+    title_b: float | None = None
+    subtitle_b: float | None = None
+    captions_b: float | None = None
+    body_b: float | None = None
 
     def weighting(self) -> scoring.WeightingModel:
-        return scoring.BM25F(B=self.bm25_b, K1=self.bm25_k1)
+        per_field = {f"{f}_B": b for f, b in (
+            ("title", self.title_b), ("subtitle", self.subtitle_b),
+            ("captions", self.captions_b), ("body", self.body_b)) if b is not None}
+        return scoring.BM25F(B=self.bm25_b, K1=self.bm25_k1, **per_field)
 
 
 @dataclass

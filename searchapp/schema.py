@@ -22,7 +22,7 @@ from searchapp.analysis import WORD_PATTERN, ArabicAnalyzer, analyze_word
 _WORDS = re.compile(WORD_PATTERN)
 
 #: Bump when fields change; together with ANALYZER_VERSION it decides whether an index is usable.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: body indexes stems only; packed positions
 
 TEXT_FIELDS = ("title", "subtitle", "captions", "body")
 

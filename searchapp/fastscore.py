@@ -1,0 +1,303 @@
+"""Vectorized scoring of plain-word queries: the same scores as the Whoosh query, much faster.
+
+Whoosh evaluates a query one document at a time in Python, through a tree of matcher objects.
+A ten-word question touches ~15,000 of 31,000 articles and took ~130 ms at p95 that way (and
+counting facets over all matches ~90 ms more). Here each posting list is read once per index
+generation into numpy arrays (docnums, term frequencies) and cached; a query is then a few
+array operations: BM25F per term, sums per word, the coordination factors of
+:mod:`searchapp.ranking`, filters and facets as masks and ``bincount``.
+
+It reproduces :func:`searchapp.ranking.build` for queries made of plain words (optionally
+negated), with filters, dates, sorting and facets; ``tests/test_fastscore.py`` checks its scores
+against Whoosh's on the same index. Phrases, prefixes, OR, and month names go through Whoosh.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from whoosh.util.times import datetime_to_long
+
+from searchapp import arabic
+from searchapp.analysis import tokens_with_offsets
+from searchapp.querylang import ParsedQuery
+from searchapp.ranking import Ranking, Words
+from searchapp.schema import TEXT_FIELDS
+
+POSTING_CACHE_TERMS = 20_000
+FACET_FIELDS = ("source", "section", "author")
+_NO_DATE = np.iinfo(np.int64).min
+
+
+@dataclass
+class Plan:
+    """The plain words of a query, as (surface, stem) pairs."""
+
+    positive: list[tuple[str, str]]
+    negative: list[tuple[str, str]]
+    highlight: list[tuple[str, str]]  # every positive word, stop words included
+
+
+def plan(parsed: ParsedQuery) -> Plan | None:
+    """The words to score, or None when the query needs Whoosh (phrases, prefixes, OR...)."""
+    from searchapp.synonyms import find_months
+
+    pos: list[tuple[str, str]] = []
+    neg: list[tuple[str, str]] = []
+    for c in parsed.clauses:
+        if c.kind != "word" or c.alternatives:
+            return None
+        toks = tokens_with_offsets(c.text)
+        if len(toks) != 1:
+            return None
+        surface, stem, _, _ = toks[0]
+        (neg if c.negated else pos).append((surface, stem))
+    if find_months([s for s, _ in pos]):
+        return None
+    drop = any(not arabic.is_stop_word(s) for s, _ in pos)
+    kept, seen = [], set()
+    for w in pos:
+        if (drop and arabic.is_stop_word(w[0])) or w in seen:
+            continue
+        seen.add(w)
+        kept.append(w)
+    return Plan(kept, neg, pos)
+
+
+class DocTable:
+    """Per-generation arrays: live documents, field lengths, facet codes, dates, postings.
+
+    Shared by all threads of an engine: it owns its own Whoosh reader (readers are not
+    thread-safe) and reads postings under a lock; everything else is immutable arrays.
+    """
+
+    def __init__(self, index) -> None:
+        self._lock = threading.Lock()
+        self.reader = reader = index.reader()
+        self.n = reader.doc_count_all()
+        self.live = np.zeros(self.n, dtype=bool)
+        self.live[list(reader.all_doc_ids())] = True
+        self.lengths: dict[str, np.ndarray] = {}
+        self.avg_length: dict[str, float] = {}
+        for f in TEXT_FIELDS:
+            lens = np.fromiter((reader.doc_field_length(d, f) or 0 for d in range(self.n)),
+                               dtype=np.float64, count=self.n)
+            self.lengths[f] = lens
+            self.avg_length[f] = (reader.field_length(f) / self.n) if self.n else 1.0
+        self.codes: dict[str, np.ndarray] = {}
+        self.values: dict[str, list[str]] = {}
+        for f in FACET_FIELDS:
+            codes = np.full(self.n, -1, dtype=np.int32)
+            values: list[str] = []
+            for term in reader.lexicon(f):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                ids, _ = self._read_postings(f, text)
+                codes[ids] = len(values)
+                values.append(text)
+            self.codes[f] = codes
+            self.values[f] = values
+        self.dates = self._dates(reader)
+        self.year_codes, self.year_values = self._years()
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict())
+
+    def _dates(self, reader) -> np.ndarray:
+        out = np.full(self.n, _NO_DATE, dtype=np.int64)
+        if "date" in reader.schema and reader.has_column("date"):
+            raw = np.fromiter(reader.column_reader("date", translate=False), dtype=np.uint64,
+                              count=self.n)
+            has = raw != np.iinfo(np.uint64).max
+            out[has] = raw[has].astype(np.int64)
+        return out
+
+    def _years(self) -> tuple[np.ndarray, list[str]]:
+        """Year facet codes from the date column (microseconds since datetime.min)."""
+        codes = np.full(self.n, -1, dtype=np.int32)
+        has = self.dates != _NO_DATE
+        if not has.any():
+            return codes, []
+        days = self.dates[has] // (86_400 * 10**6)
+        distinct, inverse = np.unique(days, return_inverse=True)
+        years = [datetime.fromordinal(1 + int(d)).year for d in distinct]
+        values = sorted(set(years))
+        index = {y: i for i, y in enumerate(values)}
+        codes[np.nonzero(has)[0]] = np.array([index[y] for y in years], dtype=np.int32)[inverse]
+        return codes, [str(y) for y in values]
+
+    # -- postings -------------------------------------------------------------------------
+    def _read_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[int] = []
+        weights: list[float] = []
+        tbytes = text.encode("utf-8")
+        fmt = self.reader.schema[field].format
+        for leaf, offset in self.reader.leaf_readers():
+            if (field, tbytes) not in leaf:
+                continue
+            m = leaf._terms.matcher(field, tbytes, fmt)
+            if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+                while m.is_active():  # whole blocks at a time
+                    if m._ids is None:
+                        m._read_ids()
+                    if m._weights is None:
+                        m._read_weights()
+                    ids.extend(i + offset for i in m._ids)
+                    weights.extend(m._weights)
+                    m._next_block()
+            else:
+                while m.is_active():
+                    ids.append(m.id() + offset)
+                    weights.append(m.weight())
+                    m.next()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (field, text)
+        with self._lock:
+            hit = self._postings.get(key)
+            if hit is None:
+                hit = self._postings[key] = self._read_postings(field, text)
+                if len(self._postings) > POSTING_CACHE_TERMS:
+                    self._postings.popitem(last=False)
+            else:
+                self._postings.move_to_end(key)
+            return hit
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        with self._lock:
+            return self.reader.doc_frequency(field, text)
+
+
+@dataclass
+class Scored:
+    """Scores of every document (0 where not matched) and the candidate mask."""
+
+    scores: np.ndarray
+    matched: np.ndarray
+
+
+class FastScorer:
+    """Scores a :class:`Plan` with the formula of :func:`searchapp.ranking.build`."""
+
+    def __init__(self, table: DocTable, ranking: Ranking) -> None:
+        self.t = table
+        self.r = ranking
+        weighting = ranking.weighting()
+        self.k1 = weighting.K1
+        self._b = {f: weighting._field_B.get(f, weighting.B) for f in TEXT_FIELDS}
+
+    def _term(self, field: str, text: str, boost: float, acc: np.ndarray,
+              hit: np.ndarray) -> None:
+        ids, tf = self.t.postings(field, text)
+        if not len(ids):
+            return
+        idf = math.log(self.t.n / (self.t.doc_frequency(field, text) + 1)) + 1
+        b, k1 = self._b[field], self.k1
+        dl = self.t.lengths[field][ids]
+        score = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl / self.t.avg_length[field]))
+        acc[ids] += boost * score
+        hit[ids] = True
+
+    def _word(self, surface: str, stem: str, fields: dict[str, float]
+              ) -> tuple[np.ndarray, np.ndarray]:
+        acc = np.zeros(self.t.n)
+        hit = np.zeros(self.t.n, dtype=bool)
+        for f, w in fields.items():
+            self._term(f, stem, w, acc, hit)
+            if surface != stem:
+                self._term(f, surface, w * self.r.exact_bonus, acc, hit)
+        return acc, hit
+
+    def score(self, p: Plan) -> Scored:
+        n_words = len(p.positive)
+        r = self.r
+        title = {f: w for f, w in r.field_weights.items() if f == "title"}
+        rest = {f: w for f, w in r.field_weights.items() if f != "title"}
+        t_sum, r_sum = np.zeros(self.t.n), np.zeros(self.t.n)
+        t_cnt = np.zeros(self.t.n)
+        r_cnt = np.zeros(self.t.n)
+        any_cnt = np.zeros(self.t.n)
+        for surface, stem in p.positive:
+            ta, th = self._word(surface, stem, title)
+            ra, rh = self._word(surface, stem, rest)
+            t_sum += ta
+            r_sum += ra
+            t_cnt += th
+            r_cnt += rh
+            any_cnt += th | rh
+        if n_words == 1:
+            scores = t_sum + r_sum
+        elif r.title_coord != r.coord:
+            scores = (t_sum * (t_cnt / n_words) ** r.title_coord
+                      + r_sum * (r_cnt / n_words) ** r.coord)
+        else:
+            scores = (t_sum + r_sum) * (any_cnt / n_words) ** r.coord
+        matched = (any_cnt > 0) & self.t.live
+        for surface, stem in p.negative:
+            _, h = self._word(surface, stem, r.field_weights)
+            matched &= ~h
+        return Scored(scores, matched)
+
+    def everything(self, p: Plan) -> Scored:
+        """No positive words: every live document not excluded (listed newest first)."""
+        matched = self.t.live.copy()
+        for surface, stem in p.negative:
+            _, h = self._word(surface, stem, self.r.field_weights)
+            matched &= ~h
+        return Scored(np.zeros(self.t.n), matched)
+
+
+def filter_mask(table: DocTable, filters: dict[str, list[str]], date_from: datetime | None,
+                date_to: datetime | None) -> np.ndarray:
+    """Documents passing the field filters (any listed value) and the [from, to) date range."""
+    mask = np.ones(table.n, dtype=bool)
+    for f, wanted in filters.items():
+        values = table.values[f]
+        codes = [values.index(v) for v in wanted if v in values]
+        mask &= np.isin(table.codes[f], codes)
+    if date_from is not None:
+        mask &= table.dates >= datetime_to_long(date_from)
+    if date_to is not None:
+        mask &= (table.dates < datetime_to_long(date_to)) & (table.dates != _NO_DATE)
+    return mask
+
+
+def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, float]]:
+    """The first ``k`` (docnum, score) of the ranking (or of the date order)."""
+    cand = np.nonzero(scored.matched)[0]
+    if not len(cand) or k <= 0:
+        return []
+    if sort == "relevance":
+        s = scored.scores[cand]
+        if len(cand) > k:  # keep every document tied with the k-th, then order exactly
+            kth = -np.partition(-s, k - 1)[k - 1]
+            keep = s >= kth
+            cand, s = cand[keep], s[keep]
+        order = np.lexsort((cand, -s))
+    else:
+        d = table.dates[cand]
+        missing = d == _NO_DATE  # undated documents come last either way
+        key = np.where(missing, np.iinfo(np.int64).max, -d if sort == "newest" else d)
+        order = np.lexsort((cand, key))[:k]
+        s = scored.scores[cand]
+    return [(int(cand[i]), float(s[i])) for i in order[:k]]
+
+
+def facet_counts(scored: Scored, codes: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
+    picked = codes[scored.matched]
+    picked = picked[picked >= 0]
+    counts = np.bincount(picked, minlength=len(values))
+    pairs = [(values[i], int(c)) for i, c in enumerate(counts) if c]
+    return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+
+
+def words_of(p: Plan) -> Words:
+    w = Words()
+    for surface, stem in p.highlight:
+        w.surfaces.add(surface)
+        w.stems.add(stem)
+    return w
