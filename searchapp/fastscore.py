@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.times import datetime_to_long
 
 from searchapp import arabic
@@ -131,29 +132,27 @@ class DocTable:
 
     # -- postings -------------------------------------------------------------------------
     def _read_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        ids: list[int] = []
-        weights: list[float] = []
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
         tbytes = text.encode("utf-8")
         fmt = self.reader.schema[field].format
         for leaf, offset in self.reader.leaf_readers():
             if (field, tbytes) not in leaf:
                 continue
             m = leaf._terms.matcher(field, tbytes, fmt)
-            if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-                while m.is_active():  # whole blocks at a time
-                    if m._ids is None:
-                        m._read_ids()
-                    if m._weights is None:
-                        m._read_weights()
-                    ids.extend(i + offset for i in m._ids)
-                    weights.extend(m._weights)
-                    m._next_block()
-            else:
+            if isinstance(m, W3LeafMatcher):
+                _read_blocks(m, offset, ids, weights)
+            else:  # inlined or other posting formats: one posting at a time
+                one_ids, one_w = [], []
                 while m.is_active():
-                    ids.append(m.id() + offset)
-                    weights.append(m.weight())
+                    one_ids.append(m.id() + offset)
+                    one_w.append(m.weight())
                     m.next()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+                ids.append(np.asarray(one_ids, dtype=np.int64))
+                weights.append(np.asarray(one_w, dtype=np.float64))
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(ids), np.concatenate(weights)
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
@@ -170,6 +169,27 @@ class DocTable:
     def doc_frequency(self, field: str, text: str) -> int:
         with self._lock:
             return self.reader.doc_frequency(field, text)
+
+
+def _read_blocks(m: W3LeafMatcher, offset: int, ids: list, weights: list) -> None:
+    """Decode a Whoosh 3 posting list block by block with numpy.
+
+    A block stores its document numbers delta-encoded (the first one absolute) and its weights
+    as None (all 1.0), one float for all, or an array: the layout of ``W3LeafMatcher``.
+    """
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_w = m._data[0], m._data[1]
+        block_ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + offset
+        ids.append(block_ids)
+        if raw_w is None:
+            weights.append(np.ones(len(block_ids)))
+        elif isinstance(raw_w, float):
+            weights.append(np.full(len(block_ids), raw_w))
+        else:
+            weights.append(np.asarray(raw_w, dtype=np.float64))
+        m._next_block()
 
 
 @dataclass

@@ -24,6 +24,8 @@ _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
 _OR_WORDS = {"OR", "أو", "او"}
+# Anything but letters, digits, Arabic marks, tatweel, joiners, '-' and '*' separates words.
+_PUNCT = re.compile(r"[^\w\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d*-]+|_+")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
@@ -109,25 +111,30 @@ def parse(raw: str) -> ParsedQuery:
             if head is not None and count < MAX_CLAUSES:
                 parsed.clauses.append(head)
                 count += 1
-        clause = _clause(value, phrase=quoted is not None, negated=bool(neg))
-        if clause is None:
-            continue
-        if count >= MAX_CLAUSES:
-            parsed.dropped_clauses += 1
-            parsed.dropped_alternatives += pending_or
+        if quoted is not None:
+            pieces = [value]
+        else:  # punctuation glued between words (عمان،المملكة or 15؟) separates them
+            pieces = [p for p in _PUNCT.split(value) if p]
+        for piece in pieces:
+            clause = _clause(piece, phrase=quoted is not None, negated=bool(neg))
+            if clause is None:
+                continue
+            if count >= MAX_CLAUSES:
+                parsed.dropped_clauses += 1
+                parsed.dropped_alternatives += pending_or
+                pending_or = False
+                continue
+            if clause.kind == "prefix":
+                if prefixes >= MAX_PREFIXES:
+                    clause.kind = "word"
+                    parsed.demoted_prefixes += 1
+                prefixes += 1
+            count += 1
+            if pending_or and not clause.negated and not parsed.clauses[-1].negated:
+                parsed.clauses[-1].alternatives.append(clause)
+            else:
+                parsed.clauses.append(clause)
             pending_or = False
-            continue
-        if clause.kind == "prefix":
-            if prefixes >= MAX_PREFIXES:
-                clause.kind = "word"
-                parsed.demoted_prefixes += 1
-            prefixes += 1
-        count += 1
-        if pending_or and not clause.negated and not parsed.clauses[-1].negated:
-            parsed.clauses[-1].alternatives.append(clause)
-        else:
-            parsed.clauses.append(clause)
-        pending_or = False
     return parsed
 
 
