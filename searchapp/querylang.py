@@ -111,10 +111,8 @@ def parse(raw: str) -> ParsedQuery:
             if head is not None and count < MAX_CLAUSES:
                 parsed.clauses.append(head)
                 count += 1
-        if quoted is not None:
-            pieces = [value]
-        else:  # punctuation glued between words (عمان،المملكة or 15؟) separates them
-            pieces = [p for p in _PUNCT.split(value) if p]
+        # Punctuation glued between bare words (عمان،المملكة or 15؟) separates them.
+        pieces = [value] if quoted is not None else [p for p in _PUNCT.split(value) if p]
         for piece in pieces:
             clause = _clause(piece, phrase=quoted is not None, negated=bool(neg))
             if clause is None:
