@@ -108,6 +108,7 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, index_dir: str) -
     if ensure_index([corpus], index_dir):
         click.echo(f"built the index in {index_dir} from {corpus}")
     app = create_app({"INDEX_DIR": index_dir})
+    app.extensions["searchapp"].warm()  # load per-index arrays before the first reader comes
     click.echo(f"serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="searchapp")
 

@@ -232,9 +232,10 @@ class SearchEngine:
         return table
 
     def warm(self) -> None:
-        """Load the fast-scoring arrays now rather than on the first search."""
+        """Load the fast-scoring arrays and suggestions now rather than on first use."""
         self._searcher()
         self._table()
+        self._suggester()
 
     def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
                      facets, suggest, started) -> SearchResults:
