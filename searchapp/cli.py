@@ -50,7 +50,8 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet) -> None:
     if quiet:
         logging.getLogger("searchapp").setLevel(logging.WARNING)
     try:
-        with Progress(enabled=not quiet and not as_json) as progress:
+        estimate = None if full else storage.document_count(index_dir)
+        with Progress(enabled=not quiet and not as_json, total=estimate) as progress:
             report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
                              source=source, progress=progress.update)
     except storage.IndexLocked as e:

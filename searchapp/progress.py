@@ -10,10 +10,14 @@ log = logging.getLogger("searchapp.progress")
 
 
 class Progress:
-    """Counts documents; the total is unknown up front because the corpus is streamed."""
+    """Counts documents. The corpus is streamed, so the total is not known up front; the size
+    of the live index (``total``) is the estimate that gives an ETA: most reindexes run over
+    nearly the same corpus. A first build shows count and rate only."""
 
-    def __init__(self, enabled: bool = True, every_seconds: float = 5.0, unit: str = "docs"):
+    def __init__(self, enabled: bool = True, every_seconds: float = 5.0, unit: str = "docs",
+                 total: int | None = None):
         self.enabled = enabled
+        self.total = total
         self.every = every_seconds
         self.unit = unit
         self._bar = None
@@ -24,7 +28,8 @@ class Progress:
         if self.enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(unit=f" {self.unit}", desc="indexing", dynamic_ncols=True)
+            self._bar = tqdm(unit=f" {self.unit}", desc="indexing", dynamic_ncols=True,
+                             total=self.total)
         return self
 
     def update(self, count: int) -> None:
@@ -37,7 +42,11 @@ class Progress:
         if now - self._last_log >= self.every:
             self._last_log = now
             rate = count / max(now - self._started, 1e-9)
-            log.info("indexed %d %s (%.0f/s)", count, self.unit, rate)
+            if self.total and count < self.total:
+                log.info("indexed %d of about %d %s (%.0f/s, about %.0f s left)", count,
+                         self.total, self.unit, rate, (self.total - count) / max(rate, 1e-9))
+            else:
+                log.info("indexed %d %s (%.0f/s)", count, self.unit, rate)
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:

@@ -84,6 +84,14 @@ def current_name(index_dir: str | os.PathLike) -> str | None:
         return None
 
 
+def document_count(index_dir: str | os.PathLike) -> int | None:
+    """Documents in the live index per its manifest (None when there is no usable index)."""
+    name = current_name(index_dir)
+    if name is None:
+        return None
+    return len(Generation(Path(index_dir) / name).manifest()) or None
+
+
 def current_generation(index_dir: str | os.PathLike) -> Generation:
     """The live generation, checked for version compatibility."""
     root = Path(index_dir)

@@ -40,3 +40,18 @@ def test_reindex_json_report_and_errors_exit_nonzero(runner, tmp_path):
     report = json.loads(result.output.splitlines()[0])
     assert report["added"] == 2
     assert any("b.jsonl:2" in e for e in report["errors"])
+
+
+def test_progress_logs_count_rate_and_eta(caplog):
+    import logging
+
+    from searchapp.progress import Progress
+
+    with caplog.at_level(logging.INFO, logger="searchapp.progress"), Progress(
+        enabled=True, every_seconds=0, total=100
+    ) as p:
+        p.update(10)
+        p.update(100)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "indexed 10 of about 100 docs" in messages[0] and "s left" in messages[0]
+    assert messages[-1].startswith("indexed 100 docs")
