@@ -28,7 +28,7 @@ log = logging.getLogger("searchapp.indexer")
 
 #: Whoosh writer settings. One big in-memory pool flushed to few segments: the writer, not
 #: the analyzer, dominates indexing time, and few segments keep queries fast.
-WRITER_LIMIT_MB = 256
+WRITER_LIMIT_MB = 192
 #: Writer processes for full builds (see ``_writer``).
 WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))
 
