@@ -27,7 +27,7 @@ from whoosh.util.times import datetime_to_long
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import ParsedQuery
-from searchapp.ranking import Ranking, Words
+from searchapp.ranking import Ranking, Words, tanween_variant
 from searchapp.schema import TEXT_FIELDS
 
 POSTING_CACHE_TERMS = 20_000
@@ -226,10 +226,13 @@ class FastScorer:
               ) -> tuple[np.ndarray, np.ndarray]:
         acc = np.zeros(self.t.n)
         hit = np.zeros(self.t.n, dtype=bool)
+        alt = tanween_variant(surface, stem) if self.r.tanween_alt else None
         for f, w in fields.items():
             self._term(f, stem, w, acc, hit)
             if surface != stem:
                 self._term(f, surface, w * self.r.exact_bonus, acc, hit)
+            if alt:
+                self._term(f, alt, w * self.r.tanween_alt, acc, hit)
         return acc, hit
 
     def score(self, p: Plan) -> Scored:

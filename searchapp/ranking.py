@@ -66,6 +66,8 @@ class Ranking:
     #: The title is scored as its own coordinated group, with this strength: a title holding
     #: every query word counts fully, one holding 1 of 5 counts (1/5) ** title_coord.
     title_coord: float = 2.0
+    #: Weight of the tanween-without-mark alternative (see ``tanween_variant``); 0 disables.
+    tanween_alt: float = 1.0
     bm25_b: float = 1.0
     bm25_k1: float = 1.6
     #: Per-field BM25 length normalization (Whoosh's ``<field>_B``); None: use ``bm25_b``.
@@ -215,6 +217,22 @@ class Coordinated(wq.compound.CompoundQuery):
 
 
 # ------------------------------------------------------------------------- word queries
+def tanween_variant(surface: str, stem: str) -> str | None:
+    """The stem of ``surface`` read as an accusative with its tanween mark left out.
+
+    Writers drop the fathatan but keep its alef: برنامجا for برنامجاً, قرارا for قراراً. With
+    the mark, normalization removes the alef (اتصالاً → اتصال); without it the alef stays, and
+    stripping every final alef would cut names (بريطانيا, أمريكا). So the query also looks for
+    the stem without that alef, as an alternative (weight ``Ranking.tanween_alt``); measured on
+    the known-item queries, where typed variants drop the mark (benchmarks/README.md).
+    """
+    if (len(surface) < 4 or not surface.endswith("\u0627") or surface.endswith("\u0627\u0627")
+            or surface in arabic.PROTECTED or stem in arabic.PROTECTED):
+        return None
+    alt = arabic.light_stem(surface[:-1])
+    return alt if alt != stem and len(alt) >= 3 else None
+
+
 def _term_query(surface: str, stem: str, reader, r: Ranking,
                 fields: dict[str, float] | None = None) -> wq.Query:
     subs: list[wq.Query] = []
@@ -225,6 +243,9 @@ def _term_query(surface: str, stem: str, reader, r: Ranking,
         parts = [wq.Term(f, stem, boost=w)]
         if surface != stem:
             parts.append(wq.Term(f, surface, boost=w * r.exact_bonus))
+        alt = tanween_variant(surface, stem)
+        if alt and r.tanween_alt:
+            parts.append(wq.Term(f, alt, boost=w * r.tanween_alt))
         subs.append(parts[0] if len(parts) == 1 else wq.Or(parts))
     if not subs:
         # Matches nothing (no field has the word) but still counts as a query word.

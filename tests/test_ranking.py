@@ -90,3 +90,24 @@ def test_typed_variation_still_finds_title(engine):
 def test_stop_word_only_query_returns_results(engine):
     assert ids(engine, "من هو")
     assert ids(engine, "في")
+
+
+@pytest.mark.parametrize(("word", "alt"), [
+    ("برنامجا", "برنامج"), ("قرارا", "قرار"), ("حفلا", "حفل"),
+    ("سوريا", None), ("بريطانيا", None), ("امريكا", None), ("هذا", None), ("ماا", None),
+])
+def test_tanween_variant_only_for_unmarked_accusatives(word, alt):
+    from searchapp import arabic
+    from searchapp.ranking import tanween_variant
+
+    assert tanween_variant(word, arabic.light_stem(word)) == alt
+
+
+def test_accusative_typed_without_its_mark_finds_the_marked_form(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    docs = [{"id": "marked", "title": "مجلس الشورى يصدر قراراً جديداً", "body": "نص الخبر."},
+            {"id": "other", "title": "مجلس الشورى يجتمع", "body": "نص آخر عن الاجتماع."}]
+    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    reindex([corpus], tmp_path / "i")
+    engine = SearchEngine(tmp_path / "i")
+    assert ids(engine, "الشورى قرارا")[0] == "marked"
