@@ -12,88 +12,27 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
 
-from searchapp import arabic, fastscore, querylang, ranking, storage
-from searchapp.analysis import tokens_with_offsets
+from searchapp import fastscore, querylang, ranking, storage
 from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
 from searchapp.explain import explain_hit
 from searchapp.related import more_like_query
+from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
-from searchapp.suggest import Suggester, correct_word, strip_marks
+from searchapp.spelling import did_you_mean
+from searchapp.suggest import Suggester
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
 SORTS = ("relevance", "newest", "oldest")
 SUGGEST_BELOW = 3  # propose a spelling correction when fewer results than this
-RARE_WORD_DF = 3  # a query word in fewer documents than this may be misspelled
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result, ready to render (``snippet`` and ``title_html`` are HTML-safe)."""
-
-    id: str
-    title: str
-    score: float
-    snippet: str = ""
-    title_html: str = ""
-    url: str = ""
-    source: str = ""
-    section: str = ""
-    author: str = ""
-    date: datetime | None = None
-    kind: str = "article"
-    #: With ``explain=True``: per query word, how it matched — ``{"word", "form", "fields"}``,
-    #: form one of exact, stem, synonym, prefix, none.
-    explain: list[dict] | None = None
-
-
-@dataclass
-class SearchResults:
-    """A page of hits plus what describes the whole result set."""
-
-    query: str
-    total: int
-    page: int
-    per_page: int
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    suggestion: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    def to_dict(self) -> dict:
-        """The JSON shape of ``/api/search`` and ``searchapp search --json``."""
-        d = asdict(self)
-        for h in d["hits"]:
-            h["date"] = h["date"].isoformat() if h["date"] else None
-        d["facets"] = {
-            k: [{"value": v, "count": c} for v, c in vs] for k, vs in self.facets.items()
-        }
-        return d
-
-
-@dataclass(frozen=True)
-class FilterSpec:
-    """Field filters (any of the values) and a [date_from, date_to) range."""
-
-    fields: dict[str, list[str]]
-    date_from: datetime | None
-    date_to: datetime | None
-
-    @property
-    def active(self) -> bool:
-        return bool(self.fields or self.date_from or self.date_to)
 
 
 class SearchEngine:
@@ -347,45 +286,11 @@ class SearchEngine:
         return self._suggester().complete(prefix[: querylang.MAX_QUERY_CHARS], limit)
 
     def _did_you_mean(self, q: str, parsed, searcher, total: int) -> str | None:
-        reader = searcher.reader()
+        def count(query: str) -> int:
+            return self.search(query, per_page=1, snippets=False, facets=False,
+                               suggest=False).total
 
-        def df(term: str) -> int:
-            # Titles index exact forms; the body only stems (see schema.py).
-            return reader.doc_frequency("title", term) + reader.doc_frequency(
-                "body", arabic.light_stem(term))
-
-        display = self._suggester().display
-        corrected, changed = q, False
-        for c in parsed.clauses:
-            if c.negated or c.kind != "word":
-                continue
-            norm = arabic.normalize(c.text)
-            known = df(norm)
-            if len(norm) < 3 or arabic.is_stop_word(norm) or known >= RARE_WORD_DF:
-                continue
-            fix = correct_word(norm, df)
-            if fix is None or fix[1] < max(2, 3 * known):
-                continue
-            shown = " ".join(display.get(w) or self._written_form(searcher, w)
-                             for w in fix[0].split())
-            corrected, changed = corrected.replace(c.text, shown, 1), True
-        if not changed:
-            return None
-        better = self.search(corrected, per_page=1, snippets=False, facets=False,
-                             suggest=False)
-        return corrected if better.total > total else None
-
-    @staticmethod
-    def _written_form(searcher, term: str) -> str:
-        """How the corpus writes normalized ``term`` (ة not ه, hamza as written)."""
-        q = wq.Or([wq.Term("title", term), wq.Term("body", arabic.light_stem(term))])
-        for hit in searcher.search(q, limit=1):
-            doc = json.loads(hit.get("doc", "{}"))
-            text = "\n".join([doc.get("title", ""), *doc.get("paragraphs", [])])
-            for surface, _, s, e in tokens_with_offsets(text):
-                if surface == term:
-                    return strip_marks(text[s:e])
-        return term
+        return did_you_mean(q, parsed, searcher, self._suggester().display, total, count)
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles on the same story: recorded related teasers first, then by key terms."""

@@ -1,0 +1,67 @@
+"""The plain values a search returns: no open index files, ready for JSON or templates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, ready to render (``snippet`` and ``title_html`` are HTML-safe)."""
+
+    id: str
+    title: str
+    score: float
+    snippet: str = ""
+    title_html: str = ""
+    url: str = ""
+    source: str = ""
+    section: str = ""
+    author: str = ""
+    date: datetime | None = None
+    kind: str = "article"
+    #: With ``explain=True``: per query word, how it matched — ``{"word", "form", "fields"}``,
+    #: form one of exact, stem, synonym, prefix, none.
+    explain: list[dict] | None = None
+
+
+@dataclass
+class SearchResults:
+    """A page of hits plus what describes the whole result set."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``/api/search`` and ``searchapp search --json``."""
+        d = asdict(self)
+        for h in d["hits"]:
+            h["date"] = h["date"].isoformat() if h["date"] else None
+        d["facets"] = {
+            k: [{"value": v, "count": c} for v, c in vs] for k, vs in self.facets.items()
+        }
+        return d
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """Field filters (any of the values) and a [date_from, date_to) range."""
+
+    fields: dict[str, list[str]]
+    date_from: datetime | None
+    date_to: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.fields or self.date_from or self.date_to)
