@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
@@ -131,10 +132,9 @@ class SearchEngine:
                 result.seconds = time.perf_counter() - started
                 return result
             query = wq.Every()
-        kwargs: dict = {"limit": page * per_page, "filter": filt}
-        if sort != "relevance" or isinstance(query, wq.Every):
-            kwargs["sortedby"] = "date"
-            kwargs["reverse"] = sort != "oldest"
+        # Date order comes from the same arrays as the fast path (undated articles last).
+        by_date = sort != "relevance" or isinstance(query, wq.Every)
+        kwargs: dict = {"limit": None if by_date else page * per_page, "filter": filt}
         if explain:
             kwargs["terms"] = True
         if facets:
@@ -150,7 +150,18 @@ class SearchEngine:
                     ((str(k), v) for k, v in counts.items() if k not in (None, "")),
                     key=lambda kv: (-kv[1], kv[0]),
                 )
-        for hit in list(res)[(page - 1) * per_page : page * per_page]:
+        if by_date:
+            table = self._table()
+            scored = fastscore.Scored(np.zeros(table.n), np.zeros(table.n, dtype=bool))
+            rank = {}
+            for i, (score, docnum) in enumerate(res.top_n):
+                scored.scores[docnum], scored.matched[docnum], rank[docnum] = score, True, i
+            order = fastscore.top(scored, page * per_page,
+                                  "newest" if sort == "relevance" else sort, table)
+            page_hits = [res[rank[d]] for d, _ in order[(page - 1) * per_page :]]
+        else:
+            page_hits = list(res)[(page - 1) * per_page : page * per_page]
+        for hit in page_hits:
             h = self._hit(hit, words, snippets)
             if explain:
                 h = replace(h, explain=explain_hit(parsed, hit))

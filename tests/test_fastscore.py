@@ -75,6 +75,18 @@ def test_date_order_with_undated_articles_last(engine, q, sort):
     assert dated == sorted(dated, reverse=sort != "oldest")
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_whoosh_path_sorts_by_date_the_same_way(engine, sort):
+    q = '"الطاقة"'  # a quoted word: not a plain-word query, so Whoosh evaluates it
+    assert fastscore.plan(querylang.parse(q)) is None
+    slow = engine.search(q, sort=sort, per_page=100)
+    fast = engine.search("الطاقة", sort=sort, per_page=100)
+    assert slow.total == fast.total > 0
+    assert [h.id for h in slow.hits] == [h.id for h in fast.hits]
+    page2 = engine.search(q, sort=sort, page=2, per_page=5)
+    assert [h.id for h in page2.hits] == [h.id for h in slow.hits[5:10]]
+
+
 def test_queries_with_syntax_take_the_whoosh_path():
     for q in ['"وقف النار"', "الشمسي*", "الطاقة OR النفط", "نوفمبر", "مسؤول-كردي"]:
         assert fastscore.plan(querylang.parse(q)) is None
