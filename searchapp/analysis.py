@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from whoosh.analysis import Composable, RegexTokenizer, Token, Tokenizer
 
@@ -36,17 +35,21 @@ _WORDS = re.compile(WORD_PATTERN)
 _CACHE: dict[str, tuple[str, str]] = {}
 
 
-@lru_cache(maxsize=500_000)
 def analyze_word(raw: str) -> tuple[str, str]:
     """(normalized surface, stem) of one raw token; ``("", "")`` when nothing is left.
 
-    Cached because news vocabulary is Zipfian: a few thousand distinct raw forms make up most
-    tokens, so the cache turns normalization+stemming into one dict lookup per token.
+    Cached in ``_CACHE`` because news vocabulary is Zipfian: a few thousand distinct raw forms
+    make up most tokens, so the cache turns normalization+stemming into one dict lookup per
+    token. Hot loops read ``_CACHE`` directly and call this only on a miss.
     """
-    surface = arabic.normalize(raw)
-    if not surface:
-        return "", ""
-    return surface, arabic.light_stem(surface)
+    pair = _CACHE.get(raw)
+    if pair is None:
+        if len(_CACHE) > MAX_CACHED_WORDS:
+            _CACHE.clear()
+        surface = arabic.normalize(raw)
+        pair = (surface, arabic.light_stem(surface)) if surface else ("", "")
+        _CACHE[raw] = pair
+    return pair
 
 
 def ArabicTokenizer() -> RegexTokenizer:
@@ -79,15 +82,10 @@ class ArabicWordTokenizer(Tokenizer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         both = self.keep_surface and mode == "index"
         cache = _CACHE
-        if len(cache) > MAX_CACHED_WORDS:
-            cache.clear()
         for pos, m in enumerate(_WORDS.finditer(value) if tokenize else [_Whole(value)],
                                 start_pos):
             raw = m.group()
-            pair = cache.get(raw)
-            if pair is None:
-                pair = cache[raw] = analyze_word(raw)
-            surface, stem = pair
+            surface, stem = cache.get(raw) or analyze_word(raw)
             if not surface:
                 continue
             t.text = stem

@@ -29,6 +29,7 @@ from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import ParsedQuery
 from searchapp.ranking import Ranking, Words, tanween_variant
 from searchapp.schema import TEXT_FIELDS
+from searchapp.synonyms import find_months
 
 POSTING_CACHE_TERMS = 20_000
 FACET_FIELDS = ("source", "section", "author")
@@ -46,8 +47,6 @@ class Plan:
 
 def plan(parsed: ParsedQuery) -> Plan | None:
     """The words to score, or None when the query needs Whoosh (phrases, prefixes, OR...)."""
-    from searchapp.synonyms import find_months
-
     pos: list[tuple[str, str]] = []
     neg: list[tuple[str, str]] = []
     for c in parsed.clauses:

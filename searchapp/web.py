@@ -33,7 +33,6 @@ from searchapp.web_args import (
     parse_search_args,
 )
 
-BadRequest = ArgumentError  # the name earlier versions exported
 RELATED_LIMIT = 5
 SERVER_ERROR = "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"
 NOT_FOUND = "الصفحة غير موجودة"
