@@ -7,24 +7,38 @@ the corpus reaches HTML through Jinja2's autoescaping; the only markup inserted 
 
 The blueprint carries its own error pages and security headers, so a host app that mounts it
 under a prefix gets the same safety as the standalone site without configuring anything.
+
+Article ids come from the corpus and may hold anything (``..``, ``/``, ``?``, ``#``, ``%``,
+spaces, Arabic). An id made only of unreserved ASCII characters is linked as
+``/article/<id>``; any other id as ``/article?id=<percent-encoded id>``, because browsers,
+proxies and Werkzeug normalize paths (``..``, ``.``, ``//``, even ``%2e%2e`` and ``%2F``) but
+never a query value. Both routes serve the same page; :func:`article_url` picks the form.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, abort, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from searchapp import querylang, storage
 from searchapp.corpus import Article
 from searchapp.snippets import highlight
-from searchapp.web_api import EXTENSION_KEY, engine, register_api, run_search
+from searchapp.web_api import (
+    BASE_URL_KEY,
+    EXTENSION_KEY,
+    check_base_url,
+    engine,
+    register_api,
+    run_search,
+)
 from searchapp.web_args import (
     MAX_PREFIX_CLAUSES,
     ArgumentError,
@@ -36,6 +50,8 @@ from searchapp.web_args import (
 RELATED_LIMIT = 5
 SERVER_ERROR = "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"
 NOT_FOUND = "الصفحة غير موجودة"
+INDEX_UNAVAILABLE = "الفهرس غير متاح حاليًا؛ أعد المحاولة بعد قليل"
+INDEX_RETRY_SECONDS = 30
 FACET_VALUES_SHOWN = 10
 API_ENDPOINTS = {"api_search", "api_suggest", "api_openapi"}
 
@@ -55,6 +71,22 @@ def resource_dir(name: str) -> str:
     if here.is_dir():
         return str(here)
     return os.path.join(sys.prefix, "share", "searchapp", name)
+
+
+# Ids safe as one path segment everywhere: unreserved ASCII (RFC 3986), not starting with a dot
+# (which also rules out the dot segments "." and "..").
+_PATH_SAFE_ID = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
+def article_url(article_id: str, **args: Any) -> str:
+    """The link to an article of the current blueprint that gives back exactly ``article_id``.
+
+    ``args`` are added to the query string (``q`` for highlighting); None values are dropped.
+    """
+    args = {k: v for k, v in args.items() if v is not None}
+    if _PATH_SAFE_ID.fullmatch(article_id):
+        return url_for(".article_page", article_id=article_id, **args)
+    return url_for(".article_by_id", id=article_id, **args)
 
 
 def _highlighter(q: str) -> Callable[[str], Markup]:
@@ -86,6 +118,10 @@ def _related(article: Article) -> tuple[list[Any], list[Article]]:
 
 
 def _is_api() -> bool:
+    """Whether the error goes to a program: an API view, or an unrouted URL (404/405) under
+    ``/api/``, whose client expects JSON even though no view matched."""
+    if request.url_rule is None:
+        return "/api/" in request.path
     return (request.endpoint or "").rpartition(".")[2] in API_ENDPOINTS
 
 
@@ -117,13 +153,18 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
 
     @bp.route("/article/<path:article_id>")
     def article_page(article_id: str) -> Any:
-        article = engine().get_article(article_id)
-        if article is None:
+        return _article(article_id)
+
+    @bp.route("/article")
+    def article_by_id() -> Any:
+        article_id = request.args.get("id")
+        if not article_id:
             abort(404)
-        q = request.args.get("q", "")[: querylang.MAX_QUERY_CHARS]
-        similar, linked = _related(article)
-        return render_template("article.html", article=article, q=q, hl=_highlighter(q),
-                               similar=similar, linked=linked)
+        return _article(article_id)
+
+    @bp.context_processor
+    def _links() -> dict[str, Any]:
+        return {"article_url": article_url}
 
     @bp.route("/help")
     def help_page() -> Any:
@@ -141,6 +182,12 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
     def _date(d: Any) -> str:
         return format_date(d)
 
+    @bp.app_template_filter("isolate")
+    def _isolate(text: str) -> str:
+        # For plain-text contexts (<title>) where <bdi> cannot be used: FIRST STRONG ISOLATE ..
+        # POP DIRECTIONAL ISOLATE keep corpus text (an unpaired U+202E) from reordering the rest.
+        return "\u2068" + (text or "") + "\u2069"
+
     @bp.app_template_filter("http_url")
     def _http_url(url: str) -> str:
         # Corpus URLs are links to the original article; anything but http(s) (javascript:,
@@ -155,25 +202,69 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
     return bp
 
 
-def _index_unavailable(e: Exception) -> tuple[Any, int]:
-    from flask import current_app
+def _article(article_id: str) -> Any:
+    article = engine().get_article(article_id)
+    if article is None:
+        abort(404)
+    q = request.args.get("q", "")[: querylang.MAX_QUERY_CHARS]
+    similar, linked = _related(article)
+    return render_template("article.html", article=article, q=q, hl=_highlighter(q),
+                           similar=similar, linked=linked)
 
-    current_app.logger.error("index problem: %s", e)
-    return error_page(503, "الفهرس غير متاح حاليًا")
+
+def _index_unavailable(e: Exception) -> tuple[Any, int, dict[str, str]]:
+    """503 for any index problem (missing, removed, locked, wrong version, corrupt).
+
+    The reader gets the Arabic page (or JSON error) and may retry; the operator gets the
+    engine's message, which says what to run. ``no-store``: a cache must not keep the outage.
+    """
+    current_app.logger.error("index unavailable (%s): %s", type(e).__name__, e)
+    body, code = error_page(503, INDEX_UNAVAILABLE)
+    return body, code, {"Retry-After": str(INDEX_RETRY_SECONDS), "Cache-Control": "no-store"}
+
+
+def relative_redirects(response: Any) -> Any:
+    """Make a redirect to the request's own host relative (``/search/`` for ``/search``).
+
+    Werkzeug's slash and merge-slashes redirects are absolute URLs built from the Host header,
+    which the client chooses; a cached 308 would then send every reader to that host. The
+    relative form (RFC 9110, 10.2.2) names the same resource for an honest client.
+    """
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc.lower() == request.host.lower():
+            response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query,
+                                                       parts.fragment))
+    return response
 
 
 def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = None) -> None:
-    """Mount the search blueprint on ``app`` (under ``url_prefix``) over ``index_dir``."""
+    """Mount the search blueprint on ``app`` (under ``url_prefix``) over ``index_dir``.
+
+    ``app.config["SEARCHAPP_BASE_URL"]`` (optional) is the public URL of the application root,
+    e.g. ``https://news.example.org``: the only source of absolute URLs (OpenSearch); without
+    it they are relative. The request's Host header never reaches a response: redirects that
+    Werkzeug builds from it are made relative (:func:`relative_redirects`).
+    """
     from searchapp.engine import SearchEngine
 
+    if app.config.get(BASE_URL_KEY):
+        check_base_url(app.config[BASE_URL_KEY])
     app.extensions[EXTENSION_KEY] = SearchEngine(index_dir)
     app.register_blueprint(create_blueprint(), url_prefix=url_prefix)
+    app.after_request(relative_redirects)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """The standalone search site (``searchapp serve``)."""
+    """The standalone search site (``searchapp serve``).
+
+    Configured from the environment: ``SEARCHAPP_INDEX`` (index directory) and
+    ``SEARCHAPP_BASE_URL`` (public URL of the site, see :func:`init_app`), then ``test_config``.
+    """
     app = Flask(__name__, template_folder=resource_dir("templates"), static_folder=None)
-    app.config.from_mapping(INDEX_DIR=os.environ.get("SEARCHAPP_INDEX", "index"))
+    app.config.from_mapping(INDEX_DIR=os.environ.get("SEARCHAPP_INDEX", "index"),
+                            **{BASE_URL_KEY: os.environ.get(BASE_URL_KEY, "")})
     if test_config:
         app.config.from_mapping(test_config)
     init_app(app, app.config["INDEX_DIR"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
@@ -18,14 +19,22 @@ from searchapp.web_args import (
     MAX_PAGE,
     MAX_PREFIX_CLAUSES,
     MAX_RESULT_WINDOW,
+    MAX_YEAR,
+    MIN_YEAR,
     ArgumentError,
     SearchArgs,
+    parse_int,
     parse_search_args,
 )
 
 EXTENSION_KEY = "searchapp"
 MAX_SUGGEST_CHARS = 100
 MAX_SUGGEST_LIMIT = 20
+#: Config key (and, for ``create_app``, environment variable) holding the public URL of the
+#: application root, e.g. ``https://news.example.org`` or ``https://example.org/app``. Absolute
+#: URLs (the OpenSearch description) are built from it, never from the request's Host header,
+#: which any client sets and a shared cache would then serve to everyone. Unset: relative URLs.
+BASE_URL_KEY = "SEARCHAPP_BASE_URL"
 
 
 def engine() -> SearchEngine:
@@ -44,23 +53,18 @@ def run_search(args: SearchArgs) -> Any:
 def register_api(bp: Blueprint) -> None:
     """Add the API routes to ``bp``."""
 
+    # ArgumentError becomes a JSON 400 through the blueprint's error handler (web.error_page).
     @bp.route("/api/search")
     def api_search() -> Any:
-        try:
-            args = parse_search_args(request.args)
-        except ArgumentError as e:
-            return jsonify(error=str(e)), 400
-        return jsonify(run_search(args).to_dict())
+        return jsonify(run_search(parse_search_args(request.args)).to_dict())
 
     @bp.route("/api/suggest")
     def api_suggest() -> Any:
         q = request.args.get("q", "")
         if len(q) > MAX_SUGGEST_CHARS:
-            return jsonify(error=f"نص الإكمال أطول من {MAX_SUGGEST_CHARS} حرف"), 400
-        raw_limit = request.args.get("limit", "8")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_SUGGEST_LIMIT:
-            return jsonify(error=f"المعامل limit يجب أن يكون بين 1 و{MAX_SUGGEST_LIMIT}"), 400
-        words = engine().suggest(q.strip(), int(raw_limit)) if q.strip() else []
+            raise ArgumentError(f"نص الإكمال أطول من {MAX_SUGGEST_CHARS} حرف")
+        limit = parse_int(request.args.get("limit"), "limit", 8, 1, MAX_SUGGEST_LIMIT)
+        words = engine().suggest(q.strip(), limit) if q.strip() else []
         if request.args.get("format") == "opensearch":
             # The OpenSearch suggestions extension: [query, [completions]].
             resp = jsonify([q, words])
@@ -76,8 +80,37 @@ def register_api(bp: Blueprint) -> None:
 
     @bp.route("/opensearch.xml")
     def opensearch() -> Response:
-        body = render_template("opensearch.xml")
+        body = render_template("opensearch.xml", search_url=public_url(".search_page"),
+                               suggest_url=public_url(".api_suggest"),
+                               self_url=public_url(".opensearch"))
         return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+def check_base_url(url: str) -> str:
+    """``url`` without its trailing slash, or ValueError unless it is a bare http(s) URL.
+
+    Checked when the app starts (:func:`searchapp.web.init_app`) so a typo fails the start-up,
+    not every request; a query or fragment would end up in the middle of every URL built.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or \
+            parts.fragment or any(c in url for c in "\"'<>\\ "):
+        raise ValueError(f"{BASE_URL_KEY} must be an http(s) URL such as "
+                         f"https://news.example.org or https://example.org/app, not {url!r}")
+    return url.rstrip("/")
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The URL of ``endpoint``: absolute under the configured base URL, else relative.
+
+    The path below the application root comes from ``url_for`` (blueprint prefix included);
+    the scheme and host come only from :data:`BASE_URL_KEY`, never from the request.
+    """
+    path = url_for(endpoint, **values)
+    base = current_app.config.get(BASE_URL_KEY)
+    if not base:
+        return path
+    return check_base_url(base) + path[len(request.script_root):]
 
 
 def _param(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
@@ -128,10 +161,11 @@ def openapi_document(prefix: str) -> dict[str, Any]:
                "Order of hits."),
         *(_param(k, {"type": "string", "maxLength": 200}, f"Only hits whose {k} is exactly "
                  "this value (as listed in facets).") for k in ("source", "section", "author")),
-        _param("year", {"type": "integer", "minimum": 1900, "maximum": 2100},
+        _param("year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
                "Only hits published in this year (as listed in the year facet)."),
-        _param("date_from", {"type": "string", "format": "date"}, "First day, inclusive."),
-        _param("date_to", {"type": "string", "format": "date"}, "Last day, inclusive."),
+        *(_param(k, {"type": "string", "format": "date"}, f"{what} day, inclusive, as "
+                 f"YYYY-MM-DD between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31.")
+          for k, what in (("date_from", "First"), ("date_to", "Last"))),
         _param("explain", {"type": "boolean", "default": False},
                "Add to each hit which query words matched, in which form and fields."),
     ]

@@ -9,6 +9,7 @@ before the engine is called, with a message that says what the limit is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +25,17 @@ MAX_PAGE = 1000
 MAX_RESULT_WINDOW = 10_000
 MAX_FILTER_CHARS = 200
 MAX_PREFIX_CLAUSES = querylang.MAX_PREFIXES
+# Dates and years outside this range are refused: the engine adds a day to ``date_to`` (an
+# OverflowError at 9999-12-31), and no news archive reaches back before 1900.
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# Integers are read by one strict parser (parse_int): ASCII digits only, since str.isdigit and
+# int() accept superscripts and other scripts' digits, and at most this many of them, since
+# int() refuses (ValueError) or slowly converts numbers of thousands of digits.
+MAX_INT_DIGITS = 9
+_ASCII_INT = re.compile(rf"[0-9]{{1,{MAX_INT_DIGITS}}}")
+# The one date form the help and OpenAPI document (RFC 3339 full-date); fromisoformat alone
+# would also take 20250307 and 2025-W10-1.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The parser bounds clauses (OR alternatives included) and prefixes silently, for the Python
 # API; the web tells the reader instead (check_query_cost), so nothing is dropped unseen.
 FILTER_KEYS = ("source", "section", "author")
@@ -92,27 +103,41 @@ class SearchArgs:
         return {k: v for k, v in state.items() if v not in (None, "")}
 
 
-def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
-    raw = args.get(name, "").strip()
-    if raw == "":
+def parse_int(raw: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    """The one parser of integer request arguments: every endpoint bounds numbers the same way.
+
+    Empty or absent means ``default``. Anything but 1 to MAX_INT_DIGITS ASCII digits (signs,
+    exponents, ``1_000``, ``²``, Arabic-Indic digits) or a value outside ``lo..hi`` raises
+    :class:`ArgumentError` with one message that states the accepted range.
+    """
+    text = (raw or "").strip(" \t")
+    if text == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ArgumentError(f"المعامل {name} يجب أن يكون عددًا صحيحًا") from None
-    if not lo <= value <= hi:
-        raise ArgumentError(f"المعامل {name} يجب أن يكون بين {lo} و{hi}")
-    return value
+    if _ASCII_INT.fullmatch(text):
+        value = int(text)
+        if lo <= value <= hi:
+            return value
+    raise ArgumentError(f"المعامل {name} يجب أن يكون عددًا صحيحًا بين {lo} و{hi}")
+
+
+def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
+    return parse_int(args.get(name), name, default, lo, hi)
 
 
 def _date_arg(args: MultiDict, name: str) -> date | None:
-    raw = args.get(name, "").strip()
+    raw = args.get(name, "").strip(" \t")
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        if not _ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ArgumentError(f"المعامل {name} يجب أن يكون تاريخًا بالشكل 2025-03-07") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ArgumentError(f"المعامل {name} يجب أن يكون تاريخًا بين {MIN_YEAR}-01-01 "
+                            f"و{MAX_YEAR}-12-31")
+    return value
 
 
 def check_query_cost(q: str) -> None:

@@ -96,7 +96,7 @@ def test_results_have_count_meta_snippet_and_keep_the_query(news):
     assert len(page.select(".hit")) == 10
     first = page.select(".hit")[0]
     assert first.select(".hit-title mark") and first.select(".snippet mark")
-    meta = [s.get_text() for s in page.select(".hit-meta span")]
+    meta = [s.get_text() for s in page.select(".hit-meta bdi")]
     assert any(m in ("okaz", "alriyadh") for m in meta) and any("201" in m for m in meta)
     assert page.select_one("input#q")["value"] == "الاقتصاد"
 
@@ -132,7 +132,7 @@ def test_sort_toggle_switches_to_newest(news):
     assert args_of(newest["href"])["sort"] == ["newest"]
     sorted_page = get(news, newest["href"])
     assert sorted_page.select_one(".sort [aria-current]").get_text() == "الأحدث"
-    dates = [t.get_text() for t in sorted_page.select(".hit-meta span") if "201" in t.get_text()]
+    dates = [t.get_text() for t in sorted_page.select(".hit-meta bdi") if "201" in t.get_text()]
     assert dates[0].endswith("2016")
 
 
