@@ -15,15 +15,13 @@ import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 
 from searchapp import fastscore, querylang, ranking, storage
 from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
-from searchapp.explain import explain_hit
+from searchapp.explain import Explainer
 from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
@@ -125,6 +123,9 @@ class SearchEngine:
 
     def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
                 suggest, explain, started) -> SearchResults:
+        """Queries the fast path does not plan (phrases, prefixes, OR, months, explain): the
+        Whoosh query of :func:`ranking.build`, scored by :class:`ranking.Executor` over the
+        same arrays as the fast path, so facets, date order and paging are computed alike."""
         query, words = ranking.build(parsed, searcher.reader(), self.ranking)
         result = SearchResults(query=q, total=0, page=page, per_page=per_page)
         if query is None:
@@ -132,39 +133,28 @@ class SearchEngine:
                 result.seconds = time.perf_counter() - started
                 return result
             query = wq.Every()
-        # Date order comes from the same arrays as the fast path (undated articles last).
-        by_date = sort != "relevance" or isinstance(query, wq.Every)
-        kwargs: dict = {"limit": None if by_date else page * per_page, "filter": filt}
+        table = self._table()
+        executor = ranking.Executor(table, searcher, self.ranking)
+        scored = fastscore.Scored(*executor.score(query))
+        if filt is not None:
+            scored.matched &= executor.mask(filt)
+        if sort == "relevance" and isinstance(query, wq.Every):
+            sort = "newest"  # nothing to rank by: newest first, as the fast path
+        result.total = int(scored.matched.sum())
+        if facets:
+            for f in ("source", "section"):
+                result.facets[f] = fastscore.facet_counts(scored, table.codes[f],
+                                                          table.values[f])
+            result.facets["year"] = fastscore.facet_counts(scored, table.year_codes,
+                                                           table.year_values)
+        ranked = fastscore.top(scored, page * per_page, sort, table)[(page - 1) * per_page:]
         if explain:
-            kwargs["terms"] = True
-        if facets:
-            kwargs["groupedby"] = {
-                f: sorting.FieldFacet(f, maptype=sorting.Count) for f in FACET_FIELDS
-            }
-        res = searcher.search(query, **kwargs)
-        result.total = len(res)
-        if facets:
-            for f in FACET_FIELDS:
-                counts = res.groups(f)
-                result.facets[f] = sorted(
-                    ((str(k), v) for k, v in counts.items() if k not in (None, "")),
-                    key=lambda kv: (-kv[1], kv[0]),
-                )
-        if by_date:
-            table = self._table()
-            scored = fastscore.Scored(np.zeros(table.n), np.zeros(table.n, dtype=bool))
-            rank = {}
-            for i, (score, docnum) in enumerate(res.top_n):
-                scored.scores[docnum], scored.matched[docnum], rank[docnum] = score, True, i
-            order = fastscore.top(scored, page * per_page,
-                                  "newest" if sort == "relevance" else sort, table)
-            page_hits = [res[rank[d]] for d, _ in order[(page - 1) * per_page :]]
-        else:
-            page_hits = list(res)[(page - 1) * per_page : page * per_page]
-        for hit in page_hits:
-            h = self._hit(hit, words, snippets)
+            explainer = Explainer(parsed)
+            matched = executor.matched_terms(query, [d for d, _ in ranked])
+        for i, (docnum, score) in enumerate(ranked):
+            h = self._hit_from(searcher.stored_fields(docnum), score, words, snippets)
             if explain:
-                h = replace(h, explain=explain_hit(parsed, hit))
+                h = replace(h, explain=explainer(matched[i]))
             result.hits.append(h)
         if suggest and result.total < SUGGEST_BELOW:
             result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
@@ -310,17 +300,22 @@ class SearchEngine:
         if article is None:
             return []
         searcher = self._searcher()
-        words = ranking.Words()
         out: dict[str, Hit] = {}
         for rid in article.related:
+            if len(out) == limit:
+                break
             docnum = searcher.document_number(id=rid)
             if docnum is not None and rid != article_id:
                 out[rid] = self._stored_hit(searcher.stored_fields(docnum), 0.0)
         query = more_like_query(article, searcher.reader())
-        if query is not None:
-            for hit in searcher.search(query, limit=limit + len(out)):
-                if hit["id"] not in out:
-                    out[hit["id"]] = self._hit(hit, words, False)
+        if query is not None and len(out) < limit:
+            table = self._table()
+            scored = fastscore.Scored(*ranking.Executor(table, searcher, self.ranking)
+                                      .score(query))
+            for docnum, score in fastscore.top(scored, limit + len(out), "relevance", table):
+                stored = searcher.stored_fields(docnum)
+                if stored["id"] not in out:
+                    out[stored["id"]] = self._stored_hit(stored, score)
         return list(out.values())[:limit]
 
     # -- documents ------------------------------------------------------------------------

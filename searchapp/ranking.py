@@ -14,23 +14,37 @@ weighs fully, one that shares a single word with a long question hardly counts. 
 known-item queries a strong title preference and questions a weak one, with one configuration.
 Whoosh's own ``Or(scale=...)`` counts matching *terms* (fields x forms), and its bonus is additive
 and tiny, so it did not do this.
+
+Every request's work is bounded: a prefix expands to its most frequent terms only
+(``prefix_terms``), and the query tree is scored by :class:`Executor` with numpy (exactly
+Whoosh's scores; phrase positions within a budget), never by Whoosh's one-document-at-a-time
+matchers, which took seconds for a 64-word OR or three two-letter prefixes.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.coordination import Coordinated
 from searchapp.querylang import Clause, ParsedQuery
-from searchapp.schema import TEXT_FIELDS
+from searchapp.schema import TEXT_FIELDS, PackedPositions
 from searchapp.synonyms import find_months, month_names
 
-MAX_PREFIX_TERMS = 50
+#: Prefix expansion bounds (see ``prefix_terms``): terms kept per prefix, all fields together;
+#: lexicon entries read per field, form and segment; postings of the kept terms (a term with
+#: more is kept alone). Three prefixes cost at most ~0.2 s with cold posting caches.
+MAX_PREFIX_TERMS = 16
+MAX_PREFIX_SCAN = 200
+MAX_PREFIX_POSTINGS = 100_000
 
 
 @dataclass(frozen=True)
@@ -134,23 +148,54 @@ def _phrase_query(words: list[tuple[str, str]], r: Ranking) -> wq.Query:
     return wq.Or([wq.Phrase(f, stems, boost=w) for f, w in r.field_weights.items()])
 
 
-def _prefix_query(prefix: str, reader, r: Ranking) -> wq.Query | None:
-    """Bounded prefix expansion: the most frequent matching terms only."""
+def prefix_terms(prefix: str, reader) -> list[tuple[str, str]]:
+    """The (field, term) pairs ``prefix*`` expands to: a top-terms rewrite, bounded.
+
+    Like Lucene's top-terms rewrite, a prefix becomes its most frequent matching terms, not all
+    of them: ``ال*`` matches ~8,000 title terms and nearly every article, and each term costs
+    its postings. So: the first ``MAX_PREFIX_SCAN`` lexicon entries per field, form and index
+    segment are read (a term's document count comes with it), and of those the
+    ``MAX_PREFIX_TERMS`` most frequent are kept, while their postings add up to at most
+    ``MAX_PREFIX_POSTINGS`` (the first always). A prefix of four letters or more rarely has
+    more matching terms than the scan reads; for two-letter prefixes the scan is what bounds
+    the work, in lexicon order.
+    """
     norm = arabic.normalize(prefix)
     if len(norm) < 2:
-        return None
+        return []
     # The body indexes stems only (schema.py), so there the prefix is also tried as a stem:
     # الشمسي* reaches the body's شمس (from الشمسية) as well as titles' الشمسية.
     stem = arabic.light_stem(norm)
-    terms: dict[tuple[str, str], int] = {}
-    for f in TEXT_FIELDS:
-        for p in {norm, stem} if len(stem) >= 2 else {norm}:
-            for i, t in enumerate(reader.expand_prefix(f, p)):
-                t = t.decode("utf-8") if isinstance(t, bytes) else t
-                terms[f, t] = reader.doc_frequency(f, t)
-                if i >= MAX_PREFIX_TERMS * 20:
-                    break
-    top = sorted(terms, key=terms.get, reverse=True)[: MAX_PREFIX_TERMS * len(TEXT_FIELDS)]
+    forms = {norm, stem} if len(stem) >= 2 else {norm}
+    df: dict[tuple[str, str], int] = {}
+    for leaf, _ in reader.leaf_readers():
+        for f in TEXT_FIELDS:
+            if f not in leaf.schema:
+                continue
+            for form in forms:
+                for t, info in itertools.islice(leaf.iter_prefix(f, form), MAX_PREFIX_SCAN):
+                    key = (f, t.decode("utf-8") if isinstance(t, bytes) else t)
+                    df[key] = df.get(key, 0) + info.doc_frequency()
+    out: list[tuple[str, str]] = []
+    postings = 0
+    for key in sorted(df, key=lambda k: (-df[k], k)):
+        if len(out) == MAX_PREFIX_TERMS or (out and postings + df[key] > MAX_PREFIX_POSTINGS):
+            break
+        out.append(key)
+        postings += df[key]
+    return out
+
+
+def _prefix_query(prefix: str, reader, r: Ranking, words: Words | None) -> wq.Query | None:
+    """The expansion as one OR; ``words`` (if given) highlights the terms it searched, not
+    every word with the prefix (``ال*`` would mark half of every paragraph)."""
+    if len(arabic.normalize(prefix)) < 2:
+        return None
+    top = prefix_terms(prefix, reader)
+    if words is not None:
+        for _, t in top:  # a title term may be a surface or a stem: either may be marked
+            words.stems.add(t)
+            words.surfaces.add(t)
     if not top:
         return wq.NullQuery
     return wq.Or([wq.Term(f, t, boost=r.field_weights.get(f, 1.0)) for f, t in top])
@@ -159,10 +204,7 @@ def _prefix_query(prefix: str, reader, r: Ranking) -> wq.Query | None:
 def _clause_query(c: Clause, reader, r: Ranking, words: Words, drop_stops: bool,
                   seen: set[str]) -> wq.Query | None:
     if c.kind == "prefix":
-        q = _prefix_query(c.text, reader, r)
-        if q is not None and not c.negated:
-            words.stems.add(arabic.normalize(c.text) + "*")
-        return q
+        return _prefix_query(c.text, reader, r, None if c.negated else words)
     toks = [(s, st) for s, st, _, _ in tokens_with_offsets(c.text)]
     if not toks:
         return None
@@ -253,3 +295,248 @@ def build(parsed: ParsedQuery, reader, r: Ranking) -> tuple[wq.Query | None, Wor
     if positive is not None and neg_qs:
         positive = wq.AndNot(positive, wq.Or(neg_qs))
     return positive, words
+
+
+# ------------------------------------------------------------------------- execution
+#: Postings whose positions a request may read for phrase checks (~0.5 us each, the block
+#: decoding; "في من" in the body reads 58,000). A phrase past the budget matches its words
+#: anywhere in the field: the bound wins over exactness, and only phrases of the commonest
+#: words ever reach it.
+MAX_PHRASE_POSTINGS = 150_000
+#: Whoosh checks a phrase in ~30 us per document holding all its words, the time of reading
+#: ~60 postings' positions: when that is cheaper (a long phrase of rare co-occurrence), the
+#: phrase goes to Whoosh, and counts against the budget at that rate.
+PHRASE_DOC_COST = 60
+_Sparse = tuple[np.ndarray, np.ndarray]  # sorted docnums, their scores
+
+
+class Executor:
+    """Scores a :func:`build` query tree with numpy, with Whoosh's semantics and scores.
+
+    Whoosh walks a query one document at a time through a tree of matcher objects, ~1 us per
+    posting per level: a 64-word OR, three two-letter prefixes or 64 negations (a million
+    postings) took 5-15 s. Here a Term is one vectorized BM25F over the fast path's cached
+    posting arrays (the formula of :mod:`searchapp.fastscore`); compounds combine per-document
+    arrays as Whoosh's matchers do (Or and Coordinated sum, And intersects, AndNot removes,
+    a one-child Or/And is its child with the parent's boost ignored); a phrase intersects
+    sorted (document, position) keys. Any other query is left to Whoosh. One executor serves
+    one request: it memoizes term scores and phrase matches for that request only.
+    """
+
+    def __init__(self, table, searcher, r: Ranking) -> None:
+        self.t = table
+        self.searcher = searcher
+        w = r.weighting()
+        self.k1 = w.K1
+        self.b = {f: w._field_B.get(f, w.B) for f in TEXT_FIELDS}
+        self._terms: dict[tuple[str, str], _Sparse] = {}
+        self._other: dict[wq.Query, _Sparse] = {}
+        self._positions: dict[tuple[str, str], np.ndarray] = {}
+        self.postings_read = 0  # for phrase positions
+
+    def score(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(score per document, matched mask) over every document of the table."""
+        ids, scores = self._eval(q)
+        acc = np.zeros(self.t.n)
+        acc[ids] = scores
+        hit = np.zeros(self.t.n, dtype=bool)
+        hit[ids] = True
+        return acc, hit & self.t.live
+
+    # -- leaves ---------------------------------------------------------------------------
+    def _term(self, field: str, text: str) -> _Sparse:
+        key = (field, text)
+        hit = self._terms.get(key)
+        if hit is None:
+            ids, tf = self.t.postings(field, text)
+            if len(ids):
+                idf = math.log(self.t.n / (self.t.doc_frequency(field, text) + 1)) + 1
+                b, k1 = self.b[field], self.k1
+                dl = self.t.lengths[field][ids] / self.t.avg_length[field]
+                tf = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl))
+            hit = self._terms[key] = (ids, tf)
+        return hit
+
+    def _phrase(self, q: wq.Phrase) -> _Sparse:
+        hit = self._other.get(q)
+        if hit is None:
+            hit = self._other[q] = self._phrase_uncached(q)
+        return hit
+
+    def _phrase_uncached(self, q: wq.Phrase) -> _Sparse:
+        words = [(q.fieldname, w) for w in q.words]
+        terms = [self._term(f, w) for f, w in words]
+        if not terms or any(not len(ids) for ids, _ in terms):
+            return _EMPTY
+        docs = terms[0][0]
+        for ids, _ in terms[1:]:
+            docs = np.intersect1d(docs, ids, assume_unique=True)
+        if not len(docs):
+            return _EMPTY
+        cost = sum(len(self._term(f, w)[0]) for f, w in set(words)
+                   if (f, w) not in self._positions)
+        per_doc = PHRASE_DOC_COST * len(docs)
+        if per_doc < cost and self.postings_read + per_doc <= MAX_PHRASE_POSTINGS:
+            self.postings_read += per_doc  # few candidates: Whoosh's matcher skips to them
+            return self._whoosh(q)
+        if self.postings_read + cost <= MAX_PHRASE_POSTINGS:
+            keys = self._keys(*words[0])
+            for i, (f, w) in enumerate(words[1:], 1):
+                keys = np.intersect1d(keys, self._keys(f, w) - i, assume_unique=True)
+            docs = np.unique(keys >> 32)
+        scores = sum(s[np.searchsorted(ids, docs)] for ids, s in terms)
+        return docs, q.boost * scores
+
+    def _keys(self, field: str, word: str) -> np.ndarray:
+        """Sorted ``docnum << 32 | position`` of every occurrence of ``word`` in ``field``."""
+        keys = self._positions.get((field, word))
+        if keys is None:
+            keys = self._positions[field, word] = _read_positions(self.searcher.reader(),
+                                                                  field, word)
+            self.postings_read += len(self._term(field, word)[0])
+        return keys
+
+    def _whoosh(self, q: wq.Query) -> _Sparse:
+        hit = self._other.get(q)
+        if hit is None:
+            top = sorted(self.searcher.search(q, limit=None).top_n, key=lambda sd: sd[1])
+            hit = self._other[q] = (np.array([d for _, d in top], dtype=np.int64),
+                                    np.array([s for s, _ in top], dtype=np.float64))
+        return hit
+
+    # -- the tree -------------------------------------------------------------------------
+    def _eval(self, q: wq.Query) -> _Sparse:
+        if q is wq.NullQuery:
+            return _EMPTY
+        if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+            ids, s = self._term(q.fieldname, q.text)
+            return ids, s * q.boost if q.boost != 1.0 else s
+        if isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS and q.slop == 1:
+            return self._phrase(q)
+        if isinstance(q, wq.Every) and q.fieldname is None:
+            ids = np.nonzero(self.t.live)[0]
+            return ids, np.full(len(ids), float(q.boost))
+        if isinstance(q, wq.AndNot):
+            ids, s = self._eval(q.a)
+            keep = ~_member(ids, self._eval(q.b)[0])
+            return ids[keep], s[keep]
+        if isinstance(q, Coordinated | wq.Or | wq.And) and type(q) in _COMPOUNDS:
+            subs = q.subqueries
+            if not isinstance(q, Coordinated) and len(subs) == 1:
+                return self._eval(subs[0])  # Whoosh uses the child's matcher, boost and all
+            if not subs:
+                return _EMPTY
+            acc = np.zeros(self.t.n)
+            count = np.zeros(self.t.n, dtype=np.int32)
+            for sub in subs:
+                ids, s = self._eval(sub)
+                acc[ids] += s
+                count[ids] += 1
+            need = len(subs) if isinstance(q, wq.And) else 1
+            ids = np.nonzero(count >= need)[0]
+            s = acc[ids] * q.boost
+            if isinstance(q, Coordinated):
+                s *= (count[ids] / len(subs)) ** q.power
+            return ids, s
+        return self._whoosh(q)
+
+    def matched_terms(self, q: wq.Query, docs: list[int]) -> list[set[tuple[str, str]]]:
+        """Per document of ``docs``: the (field, term) pairs through which it matched ``q``,
+        as Whoosh's ``Hit.matched_terms()`` (only the page's documents: explain's work)."""
+        at = np.asarray(docs, dtype=np.int64)
+        _, terms = self._at(q, at)
+        out: list[set[tuple[str, str]]] = [set() for _ in docs]
+        for term, mask in terms.items():
+            for i in np.nonzero(mask)[0]:
+                out[i].add(term)
+        return out
+
+    def _at(self, q: wq.Query, docs: np.ndarray) -> tuple[np.ndarray, dict]:
+        if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+            hit = _member(docs, self._term(q.fieldname, q.text)[0])
+            return hit, {(q.fieldname, q.text): hit}
+        if isinstance(q, wq.AndNot):
+            hit, terms = self._at(q.a, docs)
+            hit = hit & ~self._at(q.b, docs)[0]
+            return hit, {t: m & hit for t, m in terms.items()}
+        if isinstance(q, Coordinated | wq.Or | wq.And) and type(q) in _COMPOUNDS:
+            parts = [self._at(sub, docs) for sub in q.subqueries]
+            if not parts:
+                return np.zeros(len(docs), dtype=bool), {}
+            hits = np.array([h for h, _ in parts])
+            hit = hits.all(axis=0) if isinstance(q, wq.And) else hits.any(axis=0)
+            terms: dict[tuple[str, str], np.ndarray] = {}
+            for _, sub_terms in parts:
+                for t, m in sub_terms.items():
+                    terms[t] = terms[t] | (m & hit) if t in terms else m & hit
+            return hit, terms
+        hit = _member(docs, self._eval(q)[0])
+        return hit, {(f, t.decode("utf-8") if isinstance(t, bytes) else t): hit
+                     for f, t in q.iter_all_terms()}
+
+    def mask(self, q: wq.Query) -> np.ndarray:
+        """The documents a filter query allows (field terms and date ranges, as Whoosh)."""
+        if isinstance(q, wq.And | wq.Or) and type(q) in _COMPOUNDS:
+            masks = [self.mask(sub) for sub in q.subqueries]
+            return np.logical_and.reduce(masks) if isinstance(q, wq.And) else \
+                np.logical_or.reduce(masks)
+        out = np.zeros(self.t.n, dtype=bool)
+        if isinstance(q, wq.Term):
+            out[self.t.postings(q.fieldname, q.text)[0]] = True
+        elif isinstance(q, wq.DateRange) and q.fieldname == "date":
+            d = self.t.dates
+            out[:] = d != np.iinfo(np.int64).min  # undated: outside every range
+            if q.start is not None:
+                out &= (d > q.start) if q.startexcl else (d >= q.start)
+            if q.end is not None:
+                out &= (d < q.end) if q.endexcl else (d <= q.end)
+        else:
+            out[list(self.searcher.docs_for_query(q))] = True
+        return out
+
+
+_EMPTY: _Sparse = (np.zeros(0, dtype=np.int64), np.zeros(0))
+_COMPOUNDS = (wq.Or, wq.And, _Split, Coordinated)
+
+
+def _member(docs: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` are in sorted ``ids``."""
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool)
+    i = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    return ids[i] == docs
+
+
+def _read_positions(reader, field: str, word: str) -> np.ndarray:
+    """Occurrences of ``word`` in ``field`` as sorted ``docnum << 32 | position`` keys.
+
+    Reads the posting blocks as :mod:`searchapp.fastscore` does, and decodes their packed
+    positions (``schema.PackedPositions``: a big-endian count, then native uint32) as whole
+    blocks with numpy; other encodings are read one posting at a time.
+    """
+    tbytes = word.encode("utf-8")
+    fmt = reader.schema[field].format
+    parts: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if (field, tbytes) not in leaf:
+            continue
+        m = leaf._terms.matcher(field, tbytes, fmt)
+        if isinstance(m, W3LeafMatcher) and isinstance(fmt, PackedPositions):
+            while m.is_active():
+                if m._data is None:
+                    m._read_data()
+                raw_ids, values = m._data[0], m._data[2]
+                docs = np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + offset
+                sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
+                stream = np.frombuffer(b"".join(values), dtype=np.uint32)
+                is_pos = np.ones(len(stream), dtype=bool)
+                is_pos[np.cumsum(sizes) - sizes] = False  # each value's count header
+                parts.append((np.repeat(docs, sizes - 1) << 32)
+                             | stream[is_pos].astype(np.int64))
+                m._next_block()
+        else:
+            while m.is_active():
+                pos = np.asarray(m.value_as("positions"), dtype=np.int64)
+                parts.append(((m.id() + offset) << 32) | pos)
+                m.next()
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

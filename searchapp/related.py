@@ -4,6 +4,8 @@ Key terms are the article's stems weighted by tf·idf over title, subtitle and b
 count three times: a headline names the story). Stop words, digits and very short stems are
 skipped. This finds other articles on the same story; the related teasers recorded with the
 article at ingestion (the site editor's own choice) are listed first when they are indexed.
+A very long article has thousands of distinct stems, each two index lookups: only the
+``MAX_LOOKUPS`` most repeated ones are weighed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from searchapp.corpus import Article
 
 KEY_TERMS = 20
 TITLE_WEIGHT = 3
+MAX_LOOKUPS = 1000  # stems weighed per article (by weighted count, first seen first on ties)
 
 
 def key_terms(article: Article, reader, k: int = KEY_TERMS) -> list[tuple[str, float]]:
@@ -31,7 +34,8 @@ def key_terms(article: Article, reader, k: int = KEY_TERMS) -> list[tuple[str, f
                 tf[stem] += weight
     n_docs = max(reader.doc_count(), 1)
     scored = []
-    for stem, count in tf.items():
+    weighed = tf.items() if len(tf) <= MAX_LOOKUPS else tf.most_common(MAX_LOOKUPS)
+    for stem, count in weighed:
         df = reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
         if df <= 1:
             continue  # only in this article: cannot connect it to any other
