@@ -9,9 +9,6 @@ is found before readers meet it.
 from __future__ import annotations
 
 import os
-import pickle
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,22 +16,10 @@ from whoosh import index as whoosh_index
 
 from searchapp import storage
 
-#: What Whoosh raises when its files are truncated or overwritten (seen in the damage tests:
-#: struct and pickle errors, EOF, short reads). Programming errors (TypeError, ...) are not
-#: in the list, so a bug is never reported as a damaged index.
-CORRUPTION_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
-                     UnicodeDecodeError, MemoryError)
-
-
-class IndexCorrupt(storage.IndexError_):
-    """The index files are damaged."""
-
-
-def corrupt(path: str | os.PathLike, err: BaseException) -> IndexCorrupt:
-    return IndexCorrupt(
-        f"index at {path} is damaged ({type(err).__name__}: {err}); "
-        "run `searchapp check` for details and rebuild it with `searchapp reindex --full`"
-    )
+# Re-exported: the engine and older callers import them from here.
+CORRUPTION_ERRORS = storage.CORRUPTION_ERRORS
+IndexCorrupt = storage.IndexCorrupt
+corrupt = storage.corrupt
 
 
 @dataclass
@@ -51,16 +36,20 @@ class CheckReport:
 
 
 def check_index(index_dir: str | os.PathLike) -> CheckReport:
-    """Verify the live generation of ``index_dir``; never raises for a damaged index."""
-    report = CheckReport(index=os.fspath(index_dir))
+    """Verify the live generation of ``index_dir``; never raises for a damaged index.
+
+    Three layers: every file against the size and sha256 recorded at publish (bit flips in
+    columns that Whoosh would read without complaint), then every stored document and posting
+    list, then the engine's own per-generation arrays and a search, so that "ok" here means
+    the engine can serve this index."""
+    report = CheckReport(index=os.path.abspath(index_dir))
     try:
         gen = storage.current_generation(index_dir)
-    except storage.IndexError_ as e:
-        report.problems.append(str(e))
-        return report
-    report.generation = gen.name
-    manifest = gen.manifest()
-    try:
+        report.generation = gen.name
+        manifest = gen.manifest()
+        _verify_checksums(gen, report)
+        if report.problems:
+            return report
         ix = whoosh_index.open_dir(gen.path)
         with ix.searcher() as searcher:
             reader = searcher.reader()
@@ -74,20 +63,56 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
                 for term in reader.lexicon(fieldname):
                     for _ in reader.postings(fieldname, term).all_ids():
                         pass
+        _engine_reads(index_dir, manifest)
+    except storage.IndexError_ as e:
+        report.problems.append(str(e))
+        return report
     except Exception as e:  # any failure to read it back is damage to report
         report.problems.append(str(corrupt(gen.path, e)))
         return report
     if len(manifest) != report.documents:
         report.problems.append(
             f"manifest lists {len(manifest)} documents but the index holds {report.documents}; "
-            "rebuild with `searchapp reindex --full`"
+            f"rebuild it with `{storage.rebuild_command(index_dir)}`"
         )
     missing = sorted(set(manifest) - ids)
     if missing:
         report.problems.append(f"{len(missing)} documents of the manifest are not in the index "
-                               f"(e.g. {missing[0]!r})")
+                               f"(e.g. {missing[0]!r}); rebuild it with "
+                               f"`{storage.rebuild_command(index_dir)}`")
     for p in Path(index_dir).glob("gen-*"):
         if p.is_dir() and p.name != gen.name:
             report.warnings.append(f"old or unfinished generation {p.name} (the next reindex "
                                    "removes it)")
     return report
+
+
+def _verify_checksums(gen: storage.Generation, report: CheckReport) -> None:
+    files = gen.files()
+    if not files:
+        report.problems.append(str(corrupt(gen.path, "no file checksums in meta.json (built "
+                                                     "by an older searchapp?)")))
+        return
+    for name, info in sorted(files.items()):
+        path = gen.path / name
+        if not path.is_file():
+            report.problems.append(str(corrupt(gen.path, f"file {name} is missing")))
+        elif storage.file_digest(path) != info.get("sha256"):
+            report.problems.append(str(corrupt(gen.path, f"file {name} does not match its "
+                                                         "checksum")))
+
+
+def _engine_reads(index_dir: str | os.PathLike, manifest: dict) -> None:
+    """What a serving engine reads: its score arrays, suggestions and a search per kind."""
+    from searchapp.engine import SearchEngine  # the engine imports this module
+
+    engine = SearchEngine(index_dir)
+    try:
+        engine.warm()
+        title = next((e[3] for e in manifest.values() if len(e) > 3 and e[3]), "")
+        words = title.split()[:3] or ["خبر"]
+        for q in (" ".join(words), f'"{" ".join(words[:2])}"', words[0] + " OR " + words[-1]):
+            engine.search(q, per_page=5)
+            engine.search(q, per_page=5, sort="newest", explain=True)
+    finally:
+        engine.close()

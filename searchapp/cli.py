@@ -2,23 +2,91 @@
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import logging
+import os
 import re
+import signal
 import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import click
 
-from searchapp import storage
+from searchapp import exitcodes, storage
 from searchapp.engine import MAX_PER_PAGE, SearchEngine
-from searchapp.indexer import ensure_index, reindex
+from searchapp.indexer import EmptyInput, ensure_index, reindex
 from searchapp.progress import Progress
 
 log = logging.getLogger("searchapp")
 DEFAULT_CORPUS = "corpus/"
 DEFAULT_INDEX = "index"
 _TAG = re.compile(r"<[^>]+>")
+# C0/C1 controls and bidi embeddings/overrides/isolates: printed as \uXXXX so that corpus text
+# can never drive the terminal (an escape sequence sets the window title, U+202E flips text).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ENV_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
+               errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+               errno.EDQUOT: "the disk quota is exceeded", errno.EADDRINUSE:
+               "the address is already in use", errno.EADDRNOTAVAIL: "the address is not "
+               "available on this machine"}
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character shown as an escape instead of obeyed."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"searchapp: {message}", err=True)
+    sys.exit(code)
+
+
+def handled(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One line and a documented exit code for every failure a user can meet; a traceback
+    only for a bug, and only with ``-v``."""
+
+    @wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except storage.IndexLocked as e:
+            _fail(exitcodes.LOCKED, str(e))
+        except (storage.IndexCorrupt, storage.IndexVersionError) as e:
+            _fail(exitcodes.DAMAGED, str(e))
+        except storage.IndexMissing as e:
+            _fail(exitcodes.INPUT, str(e))
+        except (EmptyInput, FileNotFoundError) as e:
+            _fail(exitcodes.INPUT, str(e))
+        except KeyboardInterrupt:
+            _fail(exitcodes.INTERRUPTED, "interrupted; the previous index is still live")
+        except OSError as e:
+            if e.errno in _ENV_ERRNOS:
+                where = f" ({e.filename})" if e.filename else ""
+                _fail(exitcodes.ENVIRONMENT, f"{_ENV_ERRNOS[e.errno]}{where}; the previous "
+                      "index, if any, is still live")
+            _fail(exitcodes.ENVIRONMENT, f"{e.strerror or e}"
+                  f"{f' ({e.filename})' if e.filename else ''}")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug: say so, keep the traceback for -v
+            if logging.getLogger("searchapp").isEnabledFor(logging.DEBUG):
+                traceback.print_exc()
+            _fail(exitcodes.INTERNAL, f"internal error ({type(e).__name__}: {e}); run again "
+                  "with -v for the details and report it")
+
+    return run
+
+
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (``timeout``, systemd) unwinds like Ctrl-C, so the writer cleans up."""
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, raise_interrupt)
 
 index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
@@ -45,17 +113,22 @@ def main(verbose: bool) -> None:
 @click.option("--source", default=None, help="Source name for records that carry none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet) -> None:
-    """Index the articles under PATHS (default: corpus/). Exits 1 if any input had errors."""
+@click.option("--allow-empty", is_flag=True,
+              help="Publish even when the inputs hold no article (empties the index).")
+@handled
+def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empty) -> None:
+    """Index the articles under PATHS (default: corpus/).
+
+    Exit codes: 0 done (rejected records are listed on stderr), 3 an input could not be read
+    completely or held no article, 4 another reindex is running, 5 the index is damaged,
+    6 disk full / read-only / permission denied, 130 interrupted."""
     if quiet:
         logging.getLogger("searchapp").setLevel(logging.WARNING)
-    try:
-        estimate = None if full else storage.document_count(index_dir)
-        with Progress(enabled=not quiet and not as_json, total=estimate) as progress:
-            report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
-                             source=source, progress=progress.update)
-    except storage.IndexLocked as e:
-        raise click.ClickException(str(e)) from None
+    _sigterm_as_interrupt()
+    estimate = None if full else storage.document_count(index_dir)
+    with Progress(enabled=not quiet and not as_json, total=estimate) as progress:
+        report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
+                         source=source, progress=progress.update, allow_empty=allow_empty)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -65,9 +138,12 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet) -> None:
             f"({report.documents} documents, {report.seconds:.1f} s)"
         )
         for err in report.errors:
-            click.echo(f"error: {err}", err=True)
-    if report.errors:
-        sys.exit(1)
+            click.echo(f"error: {terminal_safe(err)}", err=True)
+        for path in report.incomplete:
+            click.echo(f"warning: {path} could not be read completely: its articles were kept "
+                       "as they were", err=True)
+    if report.input_problem:
+        sys.exit(exitcodes.INPUT)
 
 
 @main.command("search")
@@ -76,21 +152,18 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print the same object as /api/search.")
+@handled
 def search_cmd(query: str, index_dir: str, limit: int, page: int, as_json: bool) -> None:
-    """Search the index and print the ranked articles."""
-    engine = _engine(index_dir)
-    try:
-        res = engine.search(query, page=page, per_page=limit)
-    except storage.IndexError_ as e:
-        raise click.ClickException(str(e)) from None
-    if as_json:
+    """Search the index and print the ranked articles (exit 5: damaged index)."""
+    res = SearchEngine(index_dir).search(query, page=page, per_page=limit)
+    if as_json:  # JSON escapes every control character itself
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
         return
     click.echo(f"{res.total} results ({res.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(res.hits, (page - 1) * limit + 1):
-        click.echo(f"{n}. {hit.title}  [{hit.score:.2f}]  id={hit.id}")
+        click.echo(terminal_safe(f"{n}. {hit.title}  [{hit.score:.2f}]  id={hit.id}"))
         if hit.snippet:
-            click.echo("   " + html.unescape(_TAG.sub("", hit.snippet)))
+            click.echo("   " + terminal_safe(html.unescape(_TAG.sub("", hit.snippet))))
 
 
 @main.command("serve")
@@ -100,41 +173,45 @@ def search_cmd(query: str, index_dir: str, limit: int, page: int, as_json: bool)
 @click.option("--corpus", "corpus", default=DEFAULT_CORPUS, show_default=True,
               help="Corpus to index when the index is missing.")
 @index_option
+@handled
 def serve_cmd(host: str, port: int, threads: int, corpus: str, index_dir: str) -> None:
-    """Serve the search site with waitress, building the index first if it is missing."""
+    """Serve the search site with waitress, building the index first if none exists.
+
+    A damaged or incompatible index is refused (exit 5), never replaced by the corpus."""
     import waitress
 
     from searchapp.web import create_app
 
     if ensure_index([corpus], index_dir):
-        click.echo(f"built the index in {index_dir} from {corpus}")
+        click.echo(f"built the index in {os.path.abspath(index_dir)} from "
+                   f"{os.path.abspath(corpus)}")
     app = create_app({"INDEX_DIR": index_dir})
     app.extensions["searchapp"].warm()  # load per-index arrays before the first reader comes
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="searchapp")
     click.echo(f"serving on http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="searchapp")
+    server.run()
 
 
 @main.command("check")
 @index_option
+@handled
 def check_cmd(index_dir: str) -> None:
-    """Read the whole index and report problems. Exits 1 if there are any."""
+    """Verify every file and read the whole index back. Exit 5 on any problem."""
     from searchapp.check import check_index
 
+    if not storage.index_exists(index_dir):
+        raise storage.IndexMissing(f"no index at {os.path.abspath(index_dir)}: build one with "
+                                   f"`searchapp reindex PATH... --index "
+                                   f"{os.path.abspath(index_dir)}`")
     report = check_index(index_dir)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
     for p in report.problems:
         click.echo(f"problem: {p}", err=True)
     if not report.ok:
-        sys.exit(1)
+        sys.exit(exitcodes.DAMAGED)
     click.echo(f"ok: {report.documents} documents in {report.generation}")
-
-
-def _engine(index_dir: str) -> SearchEngine:
-    try:
-        return SearchEngine(index_dir)
-    except storage.IndexError_ as e:
-        raise click.ClickException(str(e)) from None
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ class SearchEngine:
     def _searcher(self):
         marker = storage.current_marker(self.index_dir)
         local = self._local
-        if getattr(local, "marker", None) != marker or local.searcher is None:
+        if getattr(local, "marker", None) != marker or getattr(local, "searcher", None) is None:
             old = getattr(local, "searcher", None)
             gen = storage.current_generation(self.index_dir)
             try:
@@ -60,16 +60,26 @@ class SearchEngine:
             except (AttributeError, ImportError) as e:
                 # The pickled schema names a class this version no longer has.
                 raise storage.IndexVersionError(
-                    f"index at {self.index_dir} was written by another version of searchapp "
-                    f"({e}); rebuild it with `searchapp reindex --full`"
+                    f"index at {os.path.abspath(self.index_dir)} was written by another "
+                    f"version of searchapp ({e}); rebuild it with "
+                    f"`{storage.rebuild_command(self.index_dir)}`"
                 ) from e
             except CORRUPTION_ERRORS as e:
-                raise corrupt(gen.path, e) from e
+                raise self._damage(gen, e) from e
             local.marker = marker
             local.generation = gen
             if old is not None:
                 old.close()
         return local.searcher
+
+    def _damage(self, gen: storage.Generation, err: BaseException) -> storage.IndexError_:
+        """A read failure: the index was removed under us (503, not "damaged"), or damage."""
+        if not os.path.isdir(gen.path):
+            return storage.IndexMissing(
+                f"the index at {os.path.abspath(self.index_dir)} was removed while in use; "
+                f"rebuild it with `searchapp reindex PATH... --index "
+                f"{os.path.abspath(self.index_dir)}`")
+        return corrupt(gen.path, err)
 
     def close(self) -> None:
         """Close this thread's searcher (others close when their threads end)."""
@@ -119,7 +129,7 @@ class SearchEngine:
             return self._search(q, parsed, searcher, page, per_page, snippets,
                                 self._filter(spec), sort, facets, suggest, explain, started)
         except CORRUPTION_ERRORS as e:
-            raise corrupt(self._local.generation.path, e) from e
+            raise self._damage(self._local.generation, e) from e
 
     def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
                 suggest, explain, started) -> SearchResults:

@@ -107,12 +107,20 @@ class DocTable:
             OrderedDict())
 
     def _dates(self, reader) -> np.ndarray:
+        """The date column, segment by segment: a segment where no article had a date has no
+        column at all (an undated sample page added to a dated archive), and reading the
+        multi-segment column as one stream would come up short."""
         out = np.full(self.n, _NO_DATE, dtype=np.int64)
-        if "date" in reader.schema and reader.has_column("date"):
-            raw = np.fromiter(reader.column_reader("date", translate=False), dtype=np.uint64,
-                              count=self.n)
+        if "date" not in reader.schema:
+            return out
+        for leaf, offset in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            if not n or not leaf.has_column("date"):
+                continue
+            raw = np.fromiter(leaf.column_reader("date", translate=False), dtype=np.uint64,
+                              count=n)
             has = raw != np.iinfo(np.uint64).max
-            out[has] = raw[has].astype(np.int64)
+            out[offset:offset + n][has] = raw[has].astype(np.int64)
         return out
 
     def _years(self) -> tuple[np.ndarray, list[str]]:

@@ -22,6 +22,7 @@ from searchapp import storage
 from searchapp.codec import FastWriteCodec
 from searchapp.corpus import Article, CorpusError, read_many
 from searchapp.faults import crash_point
+from searchapp.mpwriter import GuardedMpWriter
 from searchapp.schema import build_schema
 
 log = logging.getLogger("searchapp.indexer")
@@ -42,6 +43,12 @@ class ReindexReport:
     unchanged: int = 0
     deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Paths that could not be read completely: their previously indexed articles were kept.
+    incomplete: list[str] = field(default_factory=list)
+    #: False when nothing was published (nothing changed, or the inputs held no article).
+    published: bool = False
+    #: True when the inputs held no article, so nothing was published.
+    empty_input: bool = False
     seconds: float = 0.0
     index: str = ""
     generation: str = ""
@@ -53,6 +60,15 @@ class ReindexReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
+
+    @property
+    def input_problem(self) -> bool:
+        """Some input could not be read completely, or held nothing to index."""
+        return bool(self.incomplete) or self.empty_input
+
+
+class EmptyInput(Exception):
+    """The inputs held no article: publishing would empty the index."""
 
 
 def article_fields(article: Article, doc_json: str | None = None) -> dict:
@@ -85,8 +101,13 @@ def _origin_file(article: Article) -> str:
     return os.path.abspath(path) if path else ""
 
 
-def _under(path: str, roots: list[str]) -> bool:
+def _under(path: str, roots: list[str] | set[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _error_file(err: CorpusError) -> str:
+    # The file (or directory) an error is about: "archive.zip!member.json" -> archive.zip.
+    return os.path.abspath(err.path.split("!", 1)[0]) if err.path else ""
 
 
 def reindex(
@@ -98,12 +119,19 @@ def reindex(
     source: str | None = None,
     progress: Callable[[int], None] | None = None,
     procs: int | None = None,
+    allow_empty: bool = False,
 ) -> ReindexReport:
     """Bring the index at ``index_dir`` up to date with the articles under ``paths``.
 
     Bad records never abort the run: each is reported in ``ReindexReport.errors`` and
-    everything good is indexed. Raises :class:`storage.IndexLocked` when another reindex is
-    running (unless ``wait``). ``progress`` is called with the number of articles read so far.
+    everything good is indexed. Nothing is lost to a read failure: articles of a file that
+    could not be read completely are kept as they were (``ReindexReport.incomplete``), and
+    deletions are only for articles that vanished from files read completely. Inputs that
+    yield no article at all publish nothing (an unmounted or emptied directory must not
+    empty the index) unless ``allow_empty``. Raises :class:`storage.IndexLocked` when
+    another reindex is running (unless ``wait``) and :class:`storage.IndexCorrupt` when the
+    live index is damaged (rebuild with ``full=True``). ``progress`` is called with the number
+    of articles read so far.
     """
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
@@ -118,19 +146,25 @@ def reindex(
         gen = storage.new_generation(index_dir, live)
         try:
             manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress,
-                              procs or WRITER_PROCS)
+                              procs or WRITER_PROCS, allow_empty)
         except BaseException:
             storage.remove_leftovers(index_dir, keep=keep)
             raise
-        if report.changed or live is None:
-            storage.publish(index_dir, gen, {"built_at": time.time()}, manifest)
+        if report.empty_input:
+            storage.remove_leftovers(index_dir, keep=keep)
+            report.generation = live.name if live else ""
+            report.documents = len(old_manifest)
+        elif report.changed or live is None:
+            storage.publish(index_dir, gen, {"built_at": time.time()}, manifest, base=live)
+            report.published = True
             # The replaced generation stays one more round for readers that still have it open.
             storage.remove_leftovers(index_dir, keep={gen.name, *keep})
             report.generation = gen.name
+            report.documents = len(manifest)
         else:
             storage.remove_leftovers(index_dir, keep=keep)
             report.generation = live.name
-        report.documents = len(manifest)
+            report.documents = len(manifest)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -145,6 +179,8 @@ def _live_generation(index_dir: str | os.PathLike, full: bool) -> storage.Genera
     except storage.IndexVersionError as e:
         log.warning("%s; rebuilding from scratch", e)
         return None
+    # storage.IndexCorrupt propagates: an incremental run over a damaged index would build on
+    # what cannot be trusted (a lost manifest made every article be added twice).
 
 
 def _write(
@@ -157,6 +193,7 @@ def _write(
     source: str | None,
     progress: Callable[[int], None] | None,
     procs: int,
+    allow_empty: bool,
 ) -> dict[str, list]:
     if live is None:
         ix = whoosh_index.create_in(gen.path, build_schema())
@@ -165,8 +202,15 @@ def _write(
     manifest = dict(old)
     seen: set[str] = set()
 
+    incomplete: set[str] = set()
+
     def on_error(err: CorpusError) -> None:
         report.errors.append(str(err))
+        if getattr(err, "partial", False):
+            where = _error_file(err)
+            if where and where not in incomplete:
+                incomplete.add(where)
+                report.incomplete.append(where)
         log.error("%s", err)
 
     fresh = live is None
@@ -187,9 +231,14 @@ def _write(
             ):
                 report.unchanged += 1
                 continue
-            if previous is None:
+            if previous is None and fresh:
                 writer.add_document(**article_fields(article, doc_json))
                 added_now.add(article.id)
+                report.added += 1
+            elif previous is None:
+                # update, not add: should the manifest ever miss an indexed id, the article
+                # still ends up in the index once.
+                writer.update_document(**article_fields(article, doc_json))
                 report.added += 1
             elif fresh and article.id in added_now:
                 redo.append(article)
@@ -198,8 +247,18 @@ def _write(
                 writer.update_document(**article_fields(article, doc_json))
                 report.updated += 1
             manifest[article.id] = [digest, article.kind, _origin_file(article), article.title]
+        if not seen and not allow_empty:
+            report.empty_input = True
+            report.errors.append(
+                f"no article found in {', '.join(roots)}: nothing published, the index is "
+                "unchanged (pass --allow-empty to empty it on purpose)")
+            log.error("%s", report.errors[-1])
+            writer.cancel()
+            ix.close()
+            return manifest
         for doc_id, (_, _, origin, *_) in old.items():
-            if doc_id not in seen and origin and _under(origin, roots):
+            if (doc_id not in seen and origin and _under(origin, roots)
+                    and not _under(origin, incomplete)):
                 writer.delete_by_term("id", doc_id)
                 del manifest[doc_id]
                 report.deleted += 1
@@ -224,17 +283,26 @@ def _writer(ix, fresh: bool, procs: int):
     merge: the merge would rewrite every posting on one core). Incremental runs use one
     process, because Whoosh's multi-process writer cannot delete documents it is adding."""
     if fresh and procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB // procs,
-                         batchsize=256, codec=FastWriteCodec())
+        return GuardedMpWriter(ix, procs=procs, multisegment=True,
+                               limitmb=WRITER_LIMIT_MB // procs, batchsize=256,
+                               codec=FastWriteCodec())
     return ix.writer(limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec())
 
 
 def ensure_index(corpus: Iterable[str | os.PathLike], index_dir: str | os.PathLike) -> bool:
-    """Build the index when none exists (used by ``serve``); True when it built one."""
-    try:
+    """Build the index when none was ever published here (used by ``serve``); True when it
+    built one. An index that exists but is damaged or incompatible is never replaced: it
+    raises, so that a newsroom's archive is not swapped for the bundled demo corpus."""
+    if storage.index_exists(index_dir):
         storage.current_generation(index_dir)
         return False
-    except storage.IndexError_:
-        report = reindex(corpus, index_dir)
-        log.info("built index %s: %d documents", Path(index_dir), report.documents)
-        return True
+    corpus = [os.fspath(p) for p in corpus]
+    missing = [os.path.abspath(p) for p in corpus if not os.path.exists(p)]
+    if missing:
+        raise FileNotFoundError(f"corpus {', '.join(missing)} not found: nothing to build the "
+                                f"index {os.path.abspath(index_dir)} from")
+    report = reindex(corpus, index_dir)
+    if report.empty_input:
+        raise EmptyInput(report.errors[-1])
+    log.info("built index %s: %d documents", Path(index_dir), report.documents)
+    return True

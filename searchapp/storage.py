@@ -18,10 +18,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import pickle
 import shutil
+import struct
+import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,14 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 META = "meta.json"
 MANIFEST = "manifest.json"
+
+
+#: What Whoosh (and our own readers) raise when index files are truncated or overwritten
+#: (seen in the fault benchmark: struct and pickle errors, EOF, short reads, overflowing
+#: varints in damaged postings). Programming errors (TypeError, ...) are not in the list, so a
+#: bug is never reported as a damaged index.
+CORRUPTION_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
+                     UnicodeDecodeError, MemoryError, OverflowError)
 
 
 class IndexError_(Exception):
@@ -52,6 +65,24 @@ class IndexLocked(IndexError_):
     """Another reindex holds the writer lock."""
 
 
+class IndexCorrupt(IndexError_):
+    """The index files are damaged."""
+
+
+def rebuild_command(index_dir: str | os.PathLike) -> str:
+    """The exact command that rebuilds this index, with an absolute path to paste."""
+    return f"searchapp reindex --full --index {os.path.abspath(index_dir)} PATH..."
+
+
+def corrupt(path: str | os.PathLike, err: BaseException | str) -> IndexCorrupt:
+    """The one-line "damaged, rebuild" error for the index containing ``path``."""
+    path = Path(os.path.abspath(path))
+    root = path.parent if path.name.startswith("gen-") else path
+    what = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
+    return IndexCorrupt(f"index at {path} is damaged ({what}); rebuild it with "
+                        f"`{rebuild_command(root)}`")
+
+
 @dataclass(frozen=True)
 class Generation:
     """One complete, immutable-once-published version of the index."""
@@ -63,43 +94,100 @@ class Generation:
         return self.path.name
 
     def meta(self) -> dict:
+        """meta.json; {} when missing (an unpublished generation). Raises IndexCorrupt when
+        it cannot be parsed."""
         try:
-            return json.loads((self.path / META).read_text("utf-8"))
+            data = json.loads((self.path / META).read_text("utf-8"))
         except FileNotFoundError:
             return {}
+        except (ValueError, *CORRUPTION_ERRORS) as e:
+            raise corrupt(self.path, f"{META} unreadable: {e}") from None
+        if not isinstance(data, dict):
+            raise corrupt(self.path, f"{META} is not an object")
+        return data
 
     def manifest(self) -> dict[str, list]:
-        """id -> [content_hash, kind, origin file, title]: what reindex compares against."""
+        """id -> [content_hash, kind, origin file, title]: what reindex compares against.
+
+        A published generation always has one: a missing or unreadable manifest is damage,
+        never an empty index (reindex would otherwise add every article a second time)."""
         try:
-            return json.loads((self.path / MANIFEST).read_text("utf-8"))
+            data = json.loads((self.path / MANIFEST).read_text("utf-8"))
         except FileNotFoundError:
-            return {}
+            raise corrupt(self.path, f"{MANIFEST} is missing") from None
+        except (ValueError, *CORRUPTION_ERRORS) as e:
+            raise corrupt(self.path, f"{MANIFEST} unreadable: {e}") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(v, list) and len(v) >= 3 for v in data.values()
+        ):
+            raise corrupt(self.path, f"{MANIFEST} has an unexpected shape")
+        return data
+
+    def files(self) -> dict[str, dict]:
+        """name -> {"size", "sha256"} of every file published in this generation."""
+        files = self.meta().get("files")
+        return files if isinstance(files, dict) else {}
+
+    def verify_sizes(self) -> None:
+        """Cheap check at open: every published file exists with its recorded size.
+
+        Truncation (a full disk during a copy, a half-restored backup) is the commonest damage
+        and costs one stat per file to find; bit flips need the checksums (``check``)."""
+        for name, info in self.files().items():
+            try:
+                size = os.stat(self.path / name).st_size
+            except FileNotFoundError:
+                raise corrupt(self.path, f"file {name} is missing") from None
+            if size != info.get("size"):
+                raise corrupt(self.path, f"file {name} has {size} bytes, "
+                                         f"{info.get('size')} were written")
 
 
 def current_name(index_dir: str | os.PathLike) -> str | None:
-    """Name of the live generation, without any compatibility check."""
+    """Name of the live generation (None when no index was ever published here).
+
+    CURRENT is written atomically, so anything but the name of an existing generation
+    directory in it is damage, reported as such (never taken for "no index", which would
+    make ``serve`` build a new one over it)."""
+    root = Path(index_dir)
     try:
-        return (Path(index_dir) / CURRENT).read_text("utf-8").strip() or None
+        raw = (root / CURRENT).read_bytes()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise corrupt(root, f"{CURRENT} is a directory") from None
+    name = raw.decode("utf-8", "replace").strip()
+    if not name.startswith("gen-") or "/" in name or not (root / name).is_dir():
+        raise corrupt(root, f"{CURRENT} names no generation ({name[:60]!r})")
+    return name
+
+
+def index_exists(index_dir: str | os.PathLike) -> bool:
+    """Whether an index was ever published at ``index_dir`` (damaged or not)."""
+    return os.path.lexists(Path(index_dir) / CURRENT)
 
 
 def document_count(index_dir: str | os.PathLike) -> int | None:
     """Documents in the live index per its manifest (None when there is no usable index)."""
-    name = current_name(index_dir)
-    if name is None:
+    try:
+        name = current_name(index_dir)
+        if name is None:
+            return None
+        return len(Generation(Path(index_dir) / name).manifest()) or None
+    except IndexError_:
         return None
-    return len(Generation(Path(index_dir) / name).manifest()) or None
 
 
 def current_generation(index_dir: str | os.PathLike) -> Generation:
-    """The live generation, checked for version compatibility."""
+    """The live generation, checked for version compatibility and truncated files."""
     root = Path(index_dir)
     name = current_name(root)
     if name is None:
-        raise IndexMissing(f"no index at {root}: build one with `searchapp reindex --index {root}`")
+        raise IndexMissing(f"no index at {os.path.abspath(root)}: build one with "
+                           f"`searchapp reindex PATH... --index {os.path.abspath(root)}`")
     gen = Generation(root / name)
     check_compatible(gen)
+    gen.verify_sizes()
     return gen
 
 
@@ -107,17 +195,14 @@ def check_compatible(gen: Generation) -> None:
     """Refuse an index whose analysis differs from ours: it would silently return wrong hits."""
     meta = gen.meta()
     if not meta:
-        raise IndexVersionError(
-            f"index generation {gen.path} has no {META}: it is damaged or incomplete; "
-            "rebuild it with `searchapp reindex --full`"
-        )
+        raise corrupt(gen.path, f"{META} is missing")
     got = (meta.get("analyzer_version"), meta.get("schema_version"))
     want = (ANALYZER_VERSION, SCHEMA_VERSION)
     if got != want:
         raise IndexVersionError(
-            f"index at {gen.path.parent} was built with analyzer version {got[0]} and schema "
-            f"version {got[1]}, but this searchapp needs analyzer {want[0]} and schema {want[1]}; "
-            "rebuild it with `searchapp reindex --full`"
+            f"index at {os.path.abspath(gen.path.parent)} was built with analyzer version "
+            f"{got[0]} and schema version {got[1]}, but this searchapp needs analyzer {want[0]} "
+            f"and schema {want[1]}; rebuild it with `{rebuild_command(gen.path.parent)}`"
         )
 
 
@@ -161,12 +246,41 @@ def write_json_atomic(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
-def publish(index_dir: str | os.PathLike, gen: Generation, meta: dict, manifest: dict) -> None:
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def checksums(gen: Generation, base: Generation | None) -> dict[str, dict]:
+    """Size and sha256 of every file of ``gen``: Whoosh keeps no checksums, so without these
+    a flipped bit in a column (dates, lengths) silently changes rankings.
+
+    Segment files are immutable and uniquely named, so a file hard-linked from ``base`` with
+    the same size keeps the checksum recorded when it was written (never re-read from a file
+    that may have been damaged since)."""
+    known = base.files() if base is not None else {}
+    out: dict[str, dict] = {}
+    for f in sorted(gen.path.iterdir()):
+        if not f.is_file() or f.name == META or f.name.endswith(".tmp") or (
+                f.name.startswith("MAIN_WRITELOCK")):
+            continue
+        size = f.stat().st_size
+        old = known.get(f.name)
+        if old is not None and old.get("size") == size and f.name != MANIFEST:
+            out[f.name] = old
+        else:
+            out[f.name] = {"size": size, "sha256": file_digest(f)}
+    return out
+
+
+def publish(index_dir: str | os.PathLike, gen: Generation, meta: dict, manifest: dict,
+            base: Generation | None = None) -> None:
     """Make ``gen`` the live index: everything is on disk before CURRENT moves."""
     write_json_atomic(gen.path / MANIFEST, manifest)
     write_json_atomic(
         gen.path / META,
-        {**meta, "analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION},
+        {**meta, "analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
+         "files": checksums(gen, base)},
     )
     _fsync_dir(gen.path)
     crash_point("publish")
@@ -202,20 +316,81 @@ def remove_leftovers(index_dir: str | os.PathLike, keep: set[str]) -> list[str]:
     return removed
 
 
+#: Lock descriptors this process holds. A forked child (Whoosh's writer processes, or any
+#: multiprocessing worker) closes its copies at once: an flock belongs to the open file
+#: description, so a child that outlives a killed parent would otherwise keep the index
+#: locked forever.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
+def lock_holders(index_dir: str | os.PathLike) -> list[int]:
+    """Pids of processes that have the lock file open (from /proc; [] where unavailable)."""
+    target = os.path.realpath(Path(index_dir) / LOCK)
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd) == target:
+                    pids.append(int(entry.name))
+                    break
+    return sorted(p for p in pids if p != os.getpid())
+
+
+def _locked_message(root: Path, fd: int) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+    except (ValueError, OSError):
+        holder = {}
+    pid = holder.get("pid")
+    where = f"{os.path.abspath(root)}"
+    if isinstance(pid, int) and _alive(pid):
+        return (f"another reindex (pid {pid}, started {holder.get('started', '?')}) is writing "
+                f"{where}; try again when it has finished, or pass --wait to queue behind it")
+    others = lock_holders(root)
+    return (f"the index {where} is locked by processes left over from a killed reindex "
+            f"(pids {', '.join(map(str, others)) or 'unknown'}); stop them "
+            f"(`kill {' '.join(map(str, others)) or 'PID'}`) and run the reindex again")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def writer_lock(index_dir: str | os.PathLike, wait: bool = False) -> Iterator[None]:
-    """One writer at a time. flock is released by the kernel when a killed writer dies."""
+    """One writer at a time. The kernel releases the flock when the writer dies; the lock
+    file records who holds it, so a busy lock names its holder (or its leftovers)."""
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    _HELD_LOCKS.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            raise IndexLocked(
-                f"another reindex is writing {root} right now; try again when it has finished "
-                "(or pass --wait to queue behind it)"
-            ) from None
+            raise IndexLocked(_locked_message(root, fd)) from None
+        holder = json.dumps({"pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                             "argv": sys.argv[:8]})
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.encode("utf-8"), 0)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)

@@ -2,6 +2,7 @@
 
 import json
 
+from searchapp import exitcodes
 from searchapp.cli import main
 from tests.conftest import PUTIN_TITLE, SAMPLE, write_jsonl
 
@@ -30,13 +31,13 @@ def test_search_without_index_is_a_clear_error(runner, tmp_path):
     assert result.exit_code != 0 and "searchapp reindex" in result.output
 
 
-def test_reindex_json_report_and_errors_exit_nonzero(runner, tmp_path):
+def test_reindex_json_report_and_malformed_record_exits_input_error(runner, tmp_path):
     corpus = tmp_path / "c"
     write_jsonl(corpus / "a.jsonl", [{"id": "1", "title": "عنوان", "body": "نص المقال"}])
     (corpus / "b.jsonl").write_text('{"id": "2", "title": "x", "body": "y"}\n{broken\n', "utf-8")
     result = runner.invoke(main, ["reindex", str(corpus), "--index", str(tmp_path / "i"),
                                   "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == exitcodes.INPUT
     report = json.loads(result.output.splitlines()[0])
     assert report["added"] == 2
     assert any("b.jsonl:2" in e for e in report["errors"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import SearchEngine, reindex, storage
+from searchapp import SearchEngine, exitcodes, reindex, storage
 from searchapp.check import IndexCorrupt, check_index
 from searchapp.cli import main
 from searchapp.faults import CRASH_ENV
@@ -148,9 +148,9 @@ def test_damaged_index_gives_clear_errors_from_search_and_check(tmp_path, runner
     report = check_index(index)
     assert not report.ok and "damaged" in report.problems[0]
     result = runner.invoke(main, ["check", "--index", str(index)])
-    assert result.exit_code == 1
+    assert result.exit_code == exitcodes.DAMAGED
     result = runner.invoke(main, ["search", "تلف", "--index", str(index)])
-    assert result.exit_code == 1 and "reindex --full" in result.output
+    assert result.exit_code == exitcodes.DAMAGED and "reindex --full" in result.output
 
 
 def test_check_passes_on_a_good_index(sample_index, runner):

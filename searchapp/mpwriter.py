@@ -1,0 +1,65 @@
+"""Whoosh's multi-process writer, made safe to kill.
+
+Whoosh's ``MpWriter`` forks writer processes that wait on a job queue. When the parent is
+killed (``kill -9``, SIGTERM, ``timeout``) they are re-parented to init and wait forever,
+holding the index lock they inherited: every later reindex then said "another reindex is
+writing" (measured in the hostile test). Here each writer process asks the kernel to kill it
+when its parent dies (``PR_SET_PDEATHSIG``), and ``cancel`` terminates them instead of setting
+a flag in the parent's copy of the task object (which the children never see).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent`` exits (Linux; elsewhere a no-op
+    beyond the orphan check)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class _GuardedTask(SubWriterTask):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent = os.getpid()
+
+    def run(self) -> None:
+        die_with_parent(self._parent)
+        # Ctrl-C reaches the whole process group: the parent handles it and cancels us.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises
+        super().run()
+
+
+class GuardedMpWriter(MpWriter):
+    """``MpWriter`` whose processes never outlive the reindex that started them."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _GuardedTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                            self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join(timeout=10)
+        finally:
+            super().cancel()
