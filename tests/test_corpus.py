@@ -152,6 +152,19 @@ def test_corpus_error_message_and_pickling():
     assert str(CorpusError("a/b.json", None, "empty")) == "a/b.json: empty"
     back = pickle.loads(pickle.dumps(e))
     assert str(back) == str(e) and back.line == 12
+    assert e.partial is False and back.partial is False
+
+
+def test_corpus_error_partial_flag_survives_pickling():
+    e = CorpusError("a.zip!b.json", None, "cannot read: truncated", partial=True)
+    assert e.partial is True and str(e) == "a.zip!b.json: cannot read: truncated"
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(e, protocol))
+        assert type(back) is CorpusError
+        assert (back.path, back.line, back.reason, back.partial) == (
+            "a.zip!b.json", None, "cannot read: truncated", True)
+    with pytest.raises(TypeError):
+        CorpusError("p", 1, "r", True)  # type: ignore[misc]  # keyword-only
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -165,11 +178,14 @@ def test_read_many_dedup_rules(tmp_path, caplog):
     other = {"id": "s2", "title": "أخرى", "body": "نص"}
     a = _write_jsonl(tmp_path / "a.jsonl", [teaser, other])
     b = _write_jsonl(tmp_path / "b.jsonl", [full, teaser, other, full])
-    caplog.set_level(logging.INFO, logger="searchapp.corpus")
-    got = [(x.id, x.kind, x.paragraphs[0]) for x in read_many([a, b])]
+    caplog.set_level(logging.DEBUG, logger="searchapp.corpus")
+    errors: list[CorpusError] = []
+    got = [(x.id, x.kind, x.paragraphs[0]) for x in read_many([a, b], on_error=errors.append)]
     # the article replaces the earlier teaser; later teaser, repeated s2, repeated article dropped
     assert got == [("s1", "teaser", "ملخص"), ("s2", "article", "نص"), ("s1", "article", "نص كامل")]
-    assert sum("duplicate id" in r.getMessage() for r in caplog.records) == 3
+    assert sum("duplicate id" in r.getMessage() and r.levelno == logging.DEBUG
+               for r in caplog.records) == 3
+    assert errors == []  # identical repeats, and a teaser after its article, are routine
     # article first: the teaser never comes out
     assert [x.kind for x in read_many([tmp_path / "b.jsonl", a])] == ["article", "article"]
 

@@ -142,13 +142,13 @@ def test_array_is_decoded_incrementally_with_right_lines():
 
     errors: list[CorpusError] = []
     stream = iter_json(chunks(), "p.json", errors.append)
-    line, first = next(stream)
+    line, first, _ = next(stream)
     assert (line, first) == (2, records[0])
     assert len(pulled) < len(text) / 7 / 10  # only the first record's chunks were read
     rest = list(stream)
-    assert [r for _, r in rest] == records[1:] and errors == []
+    assert [r.value for r in rest] == records[1:] and errors == []
     starts = [n for n, ln in enumerate(text.splitlines(), 1) if ln == "  {"]
-    assert [line, *(n for n, _ in rest)] == starts
+    assert [line, *(r.line for r in rest)] == starts
 
 
 def test_json_lines_are_streamed():
@@ -161,7 +161,7 @@ def test_json_lines_are_streamed():
             yield d
 
     stream = iter_json_lines(chunks(), "utf-8", "p.jsonl", lambda e: None)
-    assert next(stream) == (1, _rec(0))
+    assert next(stream)[:2] == (1, _rec(0))
     assert len(pulled) <= 2
     assert len(list(stream)) == 99
 

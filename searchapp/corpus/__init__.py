@@ -5,8 +5,11 @@
 
 Readers never raise on bad input: each problem becomes a `CorpusError` (`path:line: reason`)
 handed to `on_error`, and reading goes on with the next record or file, so one bad record never
-costs the corpus. Files are dispatched by extension: `.txt` page dump, `.json` array (or single
-object), `.jsonl`/`.ndjson` JSON Lines, `.gz` of any of these, `.zip` archives of them.
+costs the corpus. An error with `partial=True` says some of that path's content may not have
+been read (see `CorpusError`). Files are dispatched by extension: `.txt` page dump, `.json` array
+(or single object), `.jsonl`/`.ndjson` JSON Lines, `.gz` of any of these, `.zip` archives of them
+(a zip that lost its central directory is read from its local headers, `ziprescue`). Only
+regular files are opened: FIFOs, sockets and devices are skipped with a warning.
 The site sections that page dumps recognize are `searchapp.corpus.pagedump.SECTIONS`.
 """
 
@@ -15,13 +18,16 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import BinaryIO
 
-from . import encoding
+from . import encoding, ziprescue
+from .clean import clean_text
+from .dedup import dedup
 from .jsonstream import decode_chunks, iter_json, iter_json_lines
 from .model import Article, Caption, CorpusError
 from .pagedump import parse_page
@@ -36,6 +42,10 @@ JSON_EXTS = (".json",)
 LINES_EXTS = (".jsonl", ".ndjson")
 _READ_CHUNK = 1 << 16
 _IO_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile)
+_MEMBER_ERRORS = (*_IO_ERRORS, RuntimeError, NotImplementedError)  # encrypted, bad method
+# Opening never blocks (a FIFO with no writer) nor makes a terminal ours.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _log_error(err: CorpusError) -> None:
@@ -51,30 +61,23 @@ def read(path: str | os.PathLike[str], *, on_error: OnError | None = None,
 
 def read_many(paths: Iterable[str | os.PathLike[str]], *, on_error: OnError | None = None,
               source: str | None = None) -> Iterator[Article]:
-    """`read` over several paths, deduplicated by id in a stream.
-
-    A repeated id is dropped, except a full article arriving after teasers of the same id: the
-    indexer replaces documents by id, so the article must win. Only ids are kept in memory.
-    """
+    """`read` over several paths, deduplicated by id in a stream (rules in `dedup`): a repeated
+    id is dropped, except a full article arriving after teasers of the same id; a repeat with
+    different content is reported."""
     report = on_error or _log_error
+    source = clean_text(source) if source else source
     articles = chain.from_iterable(_read_path(os.fspath(p), report, source) for p in paths)
-    return _dedup(articles)
-
-
-def _dedup(articles: Iterable[Article]) -> Iterator[Article]:
-    full: dict[str, bool] = {}  # id -> a full article was yielded for it
-    for art in articles:
-        seen = full.get(art.id)
-        if seen is None or (not seen and art.kind == "article"):
-            full[art.id] = art.kind == "article"
-            yield art
-        else:
-            log.info("%s: duplicate id %s (%s) dropped", art.origin, art.id, art.kind)
+    return dedup(articles, report)
 
 
 def _read_path(path: str, on_error: OnError, source: str | None) -> Iterator[Article]:
     if os.path.isdir(path):
-        for root, dirs, files in os.walk(path):
+        def unlisted(e: OSError) -> None:  # os.walk would skip an unreadable directory silently
+            where = e.filename if e.filename is not None else path
+            on_error(CorpusError(os.fspath(where), None, f"cannot list directory: "
+                                 f"{e.strerror or e}", partial=True))
+
+        for root, dirs, files in os.walk(path, onerror=unlisted):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if not name.startswith("."):
@@ -82,15 +85,27 @@ def _read_path(path: str, on_error: OnError, source: str | None) -> Iterator[Art
     elif os.path.exists(path):
         yield from _read_file(path, on_error, source)
     else:
-        on_error(CorpusError(path, None, "no such file or directory"))
+        on_error(CorpusError(path, None, "no such file or directory", partial=True))
 
 
 def _read_file(path: str, on_error: OnError, source: str | None) -> Iterator[Article]:
+    """Read one regular file (a symlink to one is fine). FIFOs, sockets and devices are skipped
+    before opening (opening a FIFO blocks until a writer comes); the check is repeated on the
+    open descriptor, in case the path was swapped in between."""
     try:
-        with open(path, "rb") as stream:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            log.warning("%s: not a regular file, skipped", path)
+            return
+        fd = os.open(path, _OPEN_FLAGS)
+        with open(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                log.warning("%s: not a regular file, skipped", path)
+                return
+            if _NONBLOCK:
+                os.set_blocking(fd, True)
             yield from _read_stream(path, path, stream, on_error, source)
     except _IO_ERRORS as e:
-        on_error(CorpusError(path, None, f"cannot read: {e}"))
+        on_error(CorpusError(path, None, f"cannot read: {e}", partial=True))
 
 
 def _kind(name: str) -> str | None:
@@ -118,19 +133,54 @@ def _read_stream(name: str, display: str, stream: BinaryIO, on_error: OnError,
         yield from _read_text(kind, display, stream, on_error, source)
 
 
+def _skipped_member(name: str) -> bool:
+    base = os.path.basename(name.rstrip("/"))
+    return name.endswith("/") or base.startswith(".") or name.startswith("__MACOSX/")
+
+
 def _read_zip(display: str, stream: BinaryIO, on_error: OnError,
               source: str | None) -> Iterator[Article]:
-    with zipfile.ZipFile(stream) as archive:  # type: ignore[arg-type]
+    try:
+        archive = zipfile.ZipFile(stream)  # type: ignore[arg-type]
+    except zipfile.BadZipFile as e:
+        yield from _rescue_zip(display, stream, e, on_error, source)
+        return
+    with archive:
         for info in archive.infolist():
-            base = os.path.basename(info.filename.rstrip("/"))
-            if info.is_dir() or base.startswith(".") or info.filename.startswith("__MACOSX/"):
+            if _skipped_member(info.filename):
                 continue
             member = f"{display}!{info.filename}"
             try:
                 with archive.open(info) as inner:  # streamed, never read whole
                     yield from _read_stream(info.filename, member, inner, on_error, source)
-            except (*_IO_ERRORS, RuntimeError, NotImplementedError) as e:  # encrypted, bad method
-                on_error(CorpusError(member, None, f"cannot read: {e}"))
+            except _MEMBER_ERRORS as e:
+                on_error(CorpusError(member, None, f"cannot read: {e}", partial=True))
+
+
+def _rescue_zip(display: str, stream: BinaryIO, cause: Exception, on_error: OnError,
+                source: str | None) -> Iterator[Article]:
+    """Members of a zip without its central directory, up to the first damage."""
+    found = False
+    try:
+        for name, inner in ziprescue.iter_members(stream):  # type: ignore[arg-type]
+            if not found:
+                on_error(CorpusError(display, None, f"cannot read: {cause}; members read "
+                                     "from their local headers up to the damage", partial=True))
+                found = True
+            if _skipped_member(name):
+                continue
+            member = f"{display}!{name}"
+            try:
+                yield from _read_stream(name, member, inner, on_error, source)
+            except _MEMBER_ERRORS as e:
+                on_error(CorpusError(member, None, f"cannot read: {e}", partial=True))
+                return  # the data after a damaged member cannot be found
+    except _MEMBER_ERRORS as e:
+        reason = f"damaged after the members above: {e}" if found else f"cannot read: {cause}"
+        on_error(CorpusError(display, None, reason, partial=True))
+        return
+    if not found:
+        on_error(CorpusError(display, None, f"cannot read: {cause}", partial=True))
 
 
 def _chunks(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
@@ -164,8 +214,10 @@ def _read_text(kind: str, display: str, stream: BinaryIO, on_error: OnError,
     else:
         records = iter_json_lines(chunks, codec, display, on_error)
     try:
-        for line, rec in records:
-            if (art := to_article(rec, display, line, source=source, on_error=on_error)):
+        for rec in records:
+            if (art := to_article(rec.value, display, rec.line, source=source,
+                                  on_error=on_error, where=rec.where)):
                 yield art
     except UnicodeDecodeError as e:
-        on_error(CorpusError(display, None, f"invalid {codec} text ({e.reason}): rest skipped"))
+        on_error(CorpusError(display, None, f"invalid {codec} text ({e.reason}): rest skipped",
+                             partial=True))

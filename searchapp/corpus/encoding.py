@@ -1,6 +1,7 @@
 """Decide how a file's bytes become text: UTF-8 (with or without BOM), UTF-16 with BOM, or
 Windows-1256, the code page of many older Arabic corpora. Anything else is refused with a
-`CorpusError` naming the file, because guessing wrong would index mojibake silently.
+`CorpusError` naming the file, because guessing wrong would index mojibake silently. Such a
+refusal, and any damaged byte, is `partial`: the file's content was not (all) read.
 
 Windows-1256 maps every byte to some character, so "it decodes" proves nothing; it is accepted
 only when the non-ASCII text it yields is overwhelmingly Arabic. ISO-8859-6 or Latin-1 input
@@ -58,19 +59,21 @@ def sniff(head: bytes, path: str, *, complete: bool) -> str:
     end of `head` must not count against UTF-8. Raises CorpusError (binary or unknown encoding).
     """
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise CorpusError(path, None, "unsupported text encoding UTF-32 (use UTF-8)")
+        raise CorpusError(path, None, "unsupported text encoding UTF-32 (use UTF-8)",
+                          partial=True)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if _looks_binary(head):
-        raise CorpusError(path, None, "binary file, not text: skipped")
+        raise CorpusError(path, None, "binary file, not text: skipped", partial=True)
     if mostly_utf8(head, complete=complete):
         return "utf-8"
     if looks_like_cp1256(head):
         return "cp1256"
     raise CorpusError(
-        path, None, "unknown text encoding (expected UTF-8, UTF-16 with BOM or Windows-1256)"
+        path, None, "unknown text encoding (expected UTF-8, UTF-16 with BOM or Windows-1256)",
+        partial=True,
     )
 
 
@@ -95,14 +98,15 @@ def decode(data: bytes, path: str) -> tuple[str, list[CorpusError]]:
     codec = sniff(data[:SNIFF_BYTES], path, complete=len(data) <= SNIFF_BYTES)
     if codec == "utf-8" and not mostly_utf8(data):
         if not looks_like_cp1256(data):
-            raise CorpusError(path, None, "unknown text encoding (mostly not UTF-8)")
+            raise CorpusError(path, None, "unknown text encoding (mostly not UTF-8)",
+                              partial=True)
         codec = "cp1256"
     if codec.startswith("utf-8"):
         text = data.decode(codec, errors="surrogateescape")
-        problems = [CorpusError(path, no, "invalid UTF-8 bytes replaced by U+FFFD")
+        problems = [CorpusError(path, no, "invalid UTF-8 bytes replaced by U+FFFD", partial=True)
                     for no, line in enumerate(text.splitlines(), 1) if _ESCAPED.search(line)]
         return _ESCAPED.sub("\ufffd", text), problems
     try:
         return data.decode(codec), []
     except UnicodeDecodeError as e:
-        raise CorpusError(path, None, f"invalid {codec} text: {e.reason}") from e
+        raise CorpusError(path, None, f"invalid {codec} text: {e.reason}", partial=True) from e

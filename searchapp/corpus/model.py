@@ -83,18 +83,42 @@ _FIELDS = fields(Article)
 
 
 class CorpusError(Exception):
-    """A problem with one record or file; `str()` is `path:line: reason` for editors and logs."""
+    """A problem with one record or file; `str()` is `path:line: reason` for editors and logs.
 
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        super().__init__(path, line, reason)  # keeps the exception picklable
+    `path` is the display path: `file`, `archive.zip!member.json`, or the directory or top-level
+    path the problem is about. `line` is None for file-level problems.
+
+    `partial` is the contract the indexer relies on: True means some of this path's content may
+    not have been read, so articles previously indexed from it must NOT be deleted. The rule:
+    partial=True whenever bytes did not become intact, inspected records — the file or directory
+    could not be opened, listed or read (missing, permissions, not text), an archive or gzip
+    stream is truncated or corrupt (bad CRC), text could not be decoded, JSON is malformed,
+    unterminated or over the record size cap, or data was ignored: an article may hide in what
+    was lost. partial=False for rejections of a record that was read in full (no body text, bad
+    date, wrong field types, duplicate id with other content): its content is known and refused.
+    """
+
+    def __init__(self, path: str, line: int | None, reason: str, *,
+                 partial: bool = False) -> None:
+        super().__init__(path, line, reason, partial)  # args feed __reduce__: picklable
         self.path = str(path)
         self.line = line
         self.reason = reason
+        self.partial = partial
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Exception's default reduce calls cls(*args), which cannot pass keyword-only `partial`.
+        return _rebuild_error, (type(self), *self.args)
 
     def __str__(self) -> str:
         if self.line is None:
             return f"{self.path}: {self.reason}"
         return f"{self.path}:{self.line}: {self.reason}"
+
+
+def _rebuild_error(cls: type[CorpusError], path: str, line: int | None, reason: str,
+                   partial: bool) -> CorpusError:
+    return cls(path, line, reason, partial=partial)
 
 
 def _sha1_15(text: str) -> str:

@@ -10,6 +10,9 @@ The parser works on structural cues, never on the sample's wording:
 * A related-articles marker (`مقالات ذات صلة`) opens teasers: a line starting with a known site
   section (caption on the same line or the next), title, summary, and `author (location)`.
   Section names run straight into the caption, hence the configurable `SECTIONS`.
+
+Each line goes through `clean.clean_text` before any of this, so every field (and every id derived
+from a title) is free of control and bidi-override characters.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
+from .clean import clean_text
 from .model import Article, Caption, CorpusError, make_id, split_credit, trailing_paren_start
 
 # Asharq Al-Awsat's sections (from its navigation). Override per call, or replace this tuple.
@@ -41,7 +45,8 @@ def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str
                on_error: Callable[[CorpusError], None]) -> Iterator[Article]:
     """Yield each article of a page dump followed by its teasers; report problems, never raise."""
     secs = sorted(SECTIONS if sections is None else sections, key=len, reverse=True)
-    lines = [Line(n, s) for n, raw in enumerate(text.splitlines(), 1) if (s := raw.strip())]
+    source = clean_text(source)
+    lines = [Line(n, s) for n, raw in enumerate(text.splitlines(), 1) if (s := clean_text(raw))]
     starts = _article_starts(lines)
     if not starts:  # no furniture at all: the whole page is one article, title first
         starts = [(0, None)] if lines else []
