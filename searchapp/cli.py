@@ -64,6 +64,9 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(exitcodes.INPUT, str(e))
         except KeyboardInterrupt:
             _fail(exitcodes.INTERRUPTED, "interrupted; the previous index is still live")
+        except BrokenPipeError:  # `searchapp search ... | head`: the reader has gone
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(exitcodes.OK)
         except OSError as e:
             if e.errno in _ENV_ERRNOS:
                 where = f" ({e.filename})" if e.filename else ""
