@@ -139,8 +139,13 @@ def reindex(
     report = ReindexReport(index=os.fspath(index_dir))
     with storage.writer_lock(index_dir, wait=wait):
         live = _live_generation(index_dir, full)
-        current = storage.current_name(index_dir)
-        keep = {current} if current else set()
+        try:
+            current = storage.current_name(index_dir)
+            keep = {current} if current else set()
+        except storage.IndexCorrupt:  # --full over a damaged CURRENT: repair, and remove
+            # nothing until the new generation is live.
+            current = None
+            keep = {p.name for p in Path(index_dir).glob("gen-*")}
         storage.remove_leftovers(index_dir, keep=keep)
         old_manifest = live.manifest() if live else {}
         gen = storage.new_generation(index_dir, live)

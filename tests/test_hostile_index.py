@@ -112,17 +112,22 @@ def test_killed_full_build_leaves_no_process_and_next_run_finishes(tmp_path, how
 
 def test_a_forked_child_does_not_keep_the_writer_lock(tmp_path):
     index = tmp_path / "index"
+    ready_r, ready_w = os.pipe()
     with storage.writer_lock(index):
         pid = os.fork()
         if pid == 0:  # a child that outlives the writer (a leftover worker process)
+            os.write(ready_w, b"x")  # the fork hooks have run by now
             time.sleep(3)
             os._exit(0)
+        assert os.read(ready_r, 1) == b"x"
     try:
         with storage.writer_lock(index):  # the child still runs, the lock must be free
             pass
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        os.close(ready_r)
+        os.close(ready_w)
 
 
 def test_busy_lock_names_its_holder_and_exits_4(tmp_path, runner):
@@ -270,6 +275,11 @@ def test_garbage_in_current_is_damage_not_a_missing_index(built, runner):
         ensure_index([src], index)
     result = runner.invoke(main, ["search", "سوريا", "--index", str(index)])
     assert result.exit_code == exitcodes.DAMAGED
+    result = runner.invoke(main, ["reindex", str(src), "--index", str(index), "-q"])
+    assert result.exit_code == exitcodes.DAMAGED and "--full" in result.output
+    result = runner.invoke(main, ["reindex", str(src), "--index", str(index), "-q", "--full"])
+    assert result.exit_code == 0, result.output  # --full repairs it
+    assert SearchEngine(index).search("سوريا", snippets=False).total == 60
 
 
 # -- 7. environment failures: one line and a code, never a traceback -----------------------
