@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from searchapp import fastscore, querylang, ranking, storage
+from searchapp import arabic, fastscore, querylang, ranking, storage
 from searchapp.check import CORRUPTION_ERRORS, corrupt
 from searchapp.corpus import Article
 from searchapp.explain import Explainer
@@ -182,10 +182,12 @@ class SearchEngine:
         return table
 
     def warm(self) -> None:
-        """Load the fast-scoring arrays and suggestions now rather than on first use."""
+        """Load the fast-scoring arrays, the hottest posting lists and suggestions now rather
+        than in the first readers' requests (``serve`` calls this before listening)."""
         self._searcher()
-        self._table()
-        self._suggester()
+        table = self._table()
+        sug = self._suggester()
+        table.preload(_hot_terms(sug.counts))
 
     def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
                      facets, suggest, started) -> SearchResults:
@@ -335,6 +337,22 @@ class SearchEngine:
         if not stored:
             return None
         return Article.from_dict(json.loads(stored["doc"]))
+
+
+#: Candidates for the posting preload: the headline words most titles use (what readers
+#: search for), as the stems the body indexes and the forms titles index.
+HOT_TITLE_WORDS = 3_000
+
+
+def _hot_terms(title_word_counts: dict[str, int]) -> list[tuple[str, str]]:
+    words = sorted(title_word_counts, key=lambda w: -title_word_counts[w])
+    out: list[tuple[str, str]] = []
+    for w in words[:HOT_TITLE_WORDS]:
+        if arabic.is_stop_word(w):
+            continue
+        out.append(("body", arabic.light_stem(w)))
+        out.append(("title", w))
+    return out
 
 
 def _as_datetime(d: date | datetime | None) -> datetime | None:

@@ -360,3 +360,15 @@ def test_messages_give_absolute_paths_and_the_full_command(tmp_path, runner, mon
     assert result.exit_code == exitcodes.INPUT
     assert str(tmp_path / "none") in result.output
     assert f"searchapp reindex PATH... --index {tmp_path / 'none'}" in result.output
+
+
+# -- 2. cold posting decodes are paid at start, not by a reader's request --------------------
+def test_warm_preloads_frequent_headline_terms_within_budget(built):
+    from searchapp import arabic
+
+    _, index, _ = built
+    engine = SearchEngine(index)
+    engine.warm()
+    table = engine._table()
+    assert ("body", arabic.light_stem("سوريا")) in table._postings
+    assert table.preload([("body", "سوريا")], budget=0) == 0  # the budget is a hard cap
