@@ -85,11 +85,31 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _sigterm_as_interrupt() -> None:
-    """SIGTERM (``timeout``, systemd) unwinds like Ctrl-C, so the writer cleans up."""
-    def raise_interrupt(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, raise_interrupt)
+class _Stop:
+    """Ctrl-C and SIGTERM (``timeout``, systemd) stop a reindex at the next article, a point
+    where unwinding is clean: raised asynchronously, KeyboardInterrupt could land inside the
+    writer's own cleanup (measured: tracebacks from logging and Whoosh's temp files). A second
+    signal stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def tick(self, update: Callable[[int], None]) -> Callable[[int], None]:
+        def progress(count: int) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            update(count)
+        return progress
+
 
 index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
@@ -127,11 +147,16 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empt
     6 disk full / read-only / permission denied, 130 interrupted."""
     if quiet:
         logging.getLogger("searchapp").setLevel(logging.WARNING)
-    _sigterm_as_interrupt()
+    stop = _Stop()
+    stop.install()
     estimate = None if full else storage.document_count(index_dir)
     with Progress(enabled=not quiet and not as_json, total=estimate) as progress:
         report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
-                         source=source, progress=progress.update, allow_empty=allow_empty)
+                         source=source, progress=stop.tick(progress.update),
+                         allow_empty=allow_empty)
+    if stop.requested:  # the signal came after the last article: the run completed
+        _fail(exitcodes.INTERRUPTED, f"interrupted after the reindex completed (generation "
+              f"{report.generation or 'unchanged'} is live)")
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

@@ -40,7 +40,7 @@ class _GuardedTask(SubWriterTask):
         die_with_parent(self._parent)
         # Ctrl-C reaches the whole process group: the parent handles it and cancels us.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's deferred handler
         super().run()
 
 
