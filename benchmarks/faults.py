@@ -236,6 +236,13 @@ def last_line(text: str) -> str:
     return lines[-1][:200] if lines else "(nothing on stderr)"
 
 
+def traceback_summary(err: str) -> str:
+    """The innermost frame and the error of the last traceback in ``err``."""
+    frames = [line.strip() for line in err.splitlines() if line.strip().startswith("File ")]
+    where = frames[-1][:140] + ": " if frames else ""
+    return where + last_line(err)
+
+
 def live_name(index: Path) -> str | None:
     try:
         return (index / "CURRENT").read_text("utf-8", "replace").strip() or None
@@ -267,7 +274,7 @@ class Outcome:
 
     def no_traceback(self, stage: str, run: Run) -> None:
         if TRACEBACK in run.err:
-            self.fail(f"(e) {stage}: traceback on stderr: {last_line(run.err)}")
+            self.fail(f"(e) {stage}: traceback on stderr: {traceback_summary(run.err)}")
 
     @property
     def status(self) -> str:
@@ -277,10 +284,11 @@ class Outcome:
 # ----------------------------------------------------------------------------- harness
 class Harness:
     def __init__(self, work: Path, records: list[dict], *, queries: tuple[str, ...] = QUERIES,
-                 seed: int = 13, log=print) -> None:
+                 seed: int = 13, on_outcome=None) -> None:
         self.work = work
         self.v1, self.v2 = records, next_version(records, seed)
-        self.queries, self.seed, self.log = queries, seed, log
+        self.queries, self.seed = queries, seed
+        self.on_outcome = on_outcome or (lambda o: None)  # called as each fault run ends
         self.corpus = work / "corpus"
         self.ref = work / "ref-v1" / "index"
         self.seconds: dict[str, float] = {}
@@ -435,6 +443,10 @@ class Harness:
                 os.kill(proc.pid, sig)
             run = proc.finish()
             out.no_traceback("killed reindex", run)
+            if sig != signal.SIGKILL and run.rc == ec.INTERRUPTED and live_name(index) not in (
+                    before_gen, None):
+                out.notes.append(f"exit {ec.INTERRUPTED} with the new generation live "
+                                 "(exitcodes.py: 'the previous index is still live')")
             if sig != signal.SIGKILL and run.rc not in (ec.OK, ec.INTERRUPTED):
                 out.fail(f"{SIGNALS[sig]}: exit {run.rc}, expected {ec.INTERRUPTED} "
                          f"(or 0 when it had finished): {last_line(run.err)}")
@@ -451,6 +463,7 @@ class Harness:
             self.expect_live(out, "after the next reindex", again, state[0], state[2], new_ref)
         finally:
             kill_session(proc.pid)
+        self.on_outcome(out)
         return out
 
     # -- fault 2: damaged files -----------------------------------------------------------------
@@ -520,6 +533,7 @@ class Harness:
             if state[0] is None:
                 out.fail("(d) reindex --full left no index")
             self.expect_live(out, "after reindex --full", state, None, None, self.s1)
+        self.on_outcome(out)
         return out
 
     # -- faults 3 and 4: full and read-only disk -------------------------------------------------
@@ -577,6 +591,7 @@ class Harness:
         run = self.reindex(index, *extra)
         self.refusal_message(out, run)
         self.expect_unharmed(out, index, gen0, s0)
+        self.on_outcome(out)
         return out
 
     def refusal_message(self, out: Outcome, run: Run) -> None:
@@ -647,40 +662,33 @@ def main(argv: list[str] | None = None) -> int:
         records, what = synthetic_records(args.docs, args.seed), f"synthetic (no data at {snn})"
     print(f"corpus: {len(records)} articles, {what}; work: {work}", flush=True)
     rng = random.Random(args.seed)
-    h = Harness(work, records, seed=args.seed)
-    notes: list[str] = []
-    outcomes = [h.prepare()]
-
     def note(o: Outcome) -> None:
         extra = f" ({'; '.join(o.notes)})" if o.notes else ""
         print(f"  {o.status}: {o.name}{extra}" + "".join(f"\n    {f}" for f in o.failures),
               flush=True)
+
+    h = Harness(work, records, seed=args.seed, on_outcome=note)
+    notes: list[str] = []
+    outcomes = [h.prepare()]
 
     try:
         print("clean runs: " + ", ".join(f"{m} {s:.1f} s" for m, s in h.seconds.items()),
               flush=True)
         if args.only in (None, "kill"):
             for mode in MODES:
-                for o in h.kill_runs(mode, args.runs, signal.SIGKILL, rng):
-                    note(o)
-                    outcomes.append(o)
+                outcomes += h.kill_runs(mode, args.runs, signal.SIGKILL, rng)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 for i in range(args.signal_runs):
                     mode = ("full", "incremental")[i % 2]
                     delay = signal_delay(sig, h.seconds[mode], rng)
                     outcomes.append(h.kill_once(mode, sig, delay, f"#{i + 1}"))
-                    note(outcomes[-1])
         if args.only in (None, "damage"):
             damaged, empty = h.damage_runs(args.offsets, rng=rng)
-            for o in damaged:
-                note(o)
             outcomes += damaged
             if empty:
                 notes.append(f"not damaged (empty files): {', '.join(empty)}")
         if args.only in (None, "disk"):
             disk, skipped = h.disk_runs()
-            for o in disk:
-                note(o)
             outcomes += disk
             if skipped:
                 print(f"disk-full: skipped ({skipped})")
