@@ -100,24 +100,30 @@ def arcd_documents(arcd: str, work: Path) -> tuple[Path, list[Query]]:
     return out, questions
 
 
-def load_corpus(saudinewsnet: str, arcd: str, work: Path, limit_docs: int | None,
-                seed: int) -> Corpus:
-    """SaudiNewsNet (all, or a seeded subsample of ``limit_docs``) plus the ARCD paragraphs."""
-    arcd_path, questions = arcd_documents(arcd, work)
+def read_saudinewsnet(saudinewsnet: str, work: Path, limit_docs: int | None, seed: int,
+                      fp: str, name: str) -> tuple[str, list[Article]]:
+    """The SaudiNewsNet articles (all, or a seeded subsample of ``limit_docs`` written once as
+    ``work/<name>-<fp>.jsonl``) and the path to index them from."""
     errors: list[str] = []
     snn = list(read_many([saudinewsnet], on_error=lambda e: errors.append(str(e))))
     if errors:
         print(f"note: {len(errors)} SaudiNewsNet records rejected by the reader "
               f"(e.g. {errors[0]})", file=sys.stderr)
+    if not limit_docs or limit_docs >= len(snn):
+        return saudinewsnet, snn
+    snn = random.Random(seed).sample(snn, limit_docs)
+    sample = work / f"{name}-{fp}.jsonl"
+    if not sample.exists():
+        write_jsonl(sample, [_record(a) for a in snn])
+    return str(sample), snn
+
+
+def load_corpus(saudinewsnet: str, arcd: str, work: Path, limit_docs: int | None,
+                seed: int) -> Corpus:
+    """SaudiNewsNet (all, or a seeded subsample of ``limit_docs``) plus the ARCD paragraphs."""
+    arcd_path, questions = arcd_documents(arcd, work)
     fp = digest(path_fingerprint(saudinewsnet), path_fingerprint(arcd), limit_docs, seed)
-    if limit_docs and limit_docs < len(snn):
-        snn = random.Random(seed).sample(snn, limit_docs)
-        sample = work / f"snn-sample-{fp}.jsonl"
-        if not sample.exists():
-            write_jsonl(sample, [_record(a) for a in snn])
-        snn_path = str(sample)
-    else:
-        snn_path = saudinewsnet
+    snn_path, snn = read_saudinewsnet(saudinewsnet, work, limit_docs, seed, fp, "snn-sample")
     arcd_articles = list(read_many([arcd_path]))
     return Corpus([snn_path, str(arcd_path)], snn + arcd_articles, questions, fp)
 

@@ -39,9 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import Corpus, _record, digest, load_corpus, path_fingerprint, write_jsonl
+from benchmarks.common import Corpus, digest, load_corpus, path_fingerprint, read_saudinewsnet
 from benchmarks.systems import Ours
-from searchapp.corpus import Article, read_many
+from searchapp.corpus import Article
 from searchapp.ranking import Ranking
 
 TARGET_MS = 500.0
@@ -64,19 +64,9 @@ class Case:
 
 def snn_corpus(saudinewsnet: str, work: Path, limit_docs: int | None, seed: int) -> Corpus:
     """SaudiNewsNet alone (all, or a seeded subsample written as JSONL under ``work``)."""
-    errors: list[str] = []
-    articles = list(read_many([saudinewsnet], on_error=lambda e: errors.append(str(e))))
-    if errors:
-        print(f"note: {len(errors)} SaudiNewsNet records rejected by the reader",
-              file=sys.stderr)
     fp = digest("snn-only", path_fingerprint(saudinewsnet), limit_docs, seed)
-    path = saudinewsnet
-    if limit_docs and limit_docs < len(articles):
-        articles = random.Random(seed).sample(articles, limit_docs)
-        sample = work / f"snn-only-sample-{fp}.jsonl"
-        if not sample.exists():
-            write_jsonl(sample, [_record(a) for a in articles])
-        path = str(sample)
+    path, articles = read_saudinewsnet(saudinewsnet, work, limit_docs, seed, fp,
+                                       "snn-only-sample")
     return Corpus([path], articles, [], fp)
 
 
