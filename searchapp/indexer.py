@@ -21,15 +21,17 @@ from whoosh import index as whoosh_index
 from searchapp import storage
 from searchapp.codec import FastWriteCodec
 from searchapp.corpus import Article, CorpusError, read_many
+from searchapp.fastwriter import FastSegmentWriter
 from searchapp.faults import crash_point
 from searchapp.mpwriter import GuardedMpWriter
 from searchapp.schema import build_schema
 
 log = logging.getLogger("searchapp.indexer")
 
-#: Whoosh writer settings. One big in-memory pool flushed to few segments: the writer, not
-#: the analyzer, dominates indexing time, and few segments keep queries fast.
-WRITER_LIMIT_MB = 192
+#: Memory for postings before they spill to a sorted run on disk, shared by the writer
+#: processes (``searchapp.fastwriter``). Spills are cheap (whole terms), so this bounds the
+#: build's memory rather than deciding its speed: 1 M articles peak below 3 GB with it.
+WRITER_LIMIT_MB = 1024
 #: Writer processes for full builds (see ``_writer``).
 WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))
 
@@ -274,7 +276,7 @@ def _write(
         crash_point("commit")
         writer.commit()
         if redo:
-            with ix.writer(limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec()) as w:
+            with FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec()) as w:
                 for article in redo:
                     w.update_document(**article_fields(article))
     else:
@@ -291,7 +293,7 @@ def _writer(ix, fresh: bool, procs: int):
         return GuardedMpWriter(ix, procs=procs, multisegment=True,
                                limitmb=WRITER_LIMIT_MB // procs, batchsize=256,
                                codec=FastWriteCodec())
-    return ix.writer(limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec())
+    return FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec())
 
 
 def ensure_index(corpus: Iterable[str | os.PathLike], index_dir: str | os.PathLike) -> bool:

@@ -14,7 +14,10 @@ import ctypes
 import os
 import signal
 
+from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
+
+from searchapp.fastwriter import FastSegmentWriter
 
 _PR_SET_PDEATHSIG = 1
 
@@ -41,6 +44,9 @@ class _GuardedTask(SubWriterTask):
         # Ctrl-C reaches the whole process group: the parent handles it and cancels us.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's deferred handler
+        # Whoosh's task loop builds its writer from this module global: in this (forked)
+        # process only, make it the term-grouped writer.
+        multiproc.SegmentWriter = FastSegmentWriter
         super().run()
 
 

@@ -36,7 +36,7 @@ from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.coordination import Coordinated
 from searchapp.querylang import Clause, ParsedQuery
-from searchapp.schema import TEXT_FIELDS, PackedPositions
+from searchapp.schema import SHORT_GAPS, TEXT_FIELDS, PackedPositions, decode_positions
 from searchapp.synonyms import find_months, month_names
 
 #: Prefix expansion bounds (see ``prefix_terms``): terms kept per prefix, all fields together;
@@ -507,12 +507,41 @@ def _member(docs: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return ids[i] == docs
 
 
+def _block_positions(docs: np.ndarray, values: list[bytes]) -> np.ndarray:
+    """``docnum << 32 | position`` keys of one posting block's packed values
+    (:func:`searchapp.schema.encode_positions`), decoded with whole-array operations."""
+    joined = b"".join(values)
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    starts = np.cumsum(sizes) - sizes
+    raw = np.frombuffer(joined, dtype=np.uint8)
+    head = ((raw[starts].astype(np.uint32) << 24) | (raw[starts + 1].astype(np.uint32) << 16)
+            | (raw[starts + 2].astype(np.uint32) << 8) | raw[starts + 3])
+    short = (head & SHORT_GAPS) != 0
+    counts = (head & ~np.uint32(SHORT_GAPS)).astype(np.int64)
+    if short.all():
+        stream = np.frombuffer(joined, dtype=np.uint16)
+        keep = np.ones(len(stream), dtype=bool)
+        keep[starts // 2] = keep[starts // 2 + 1] = False  # each value's count header
+        gaps = stream[keep].astype(np.int64)
+        total = np.cumsum(gaps)
+        first = np.cumsum(counts) - counts  # index of each value's first gap
+        pos = total - np.repeat(total[first] - gaps[first], counts)
+    elif not short.any():
+        stream = np.frombuffer(joined, dtype=np.uint32)
+        keep = np.ones(len(stream), dtype=bool)
+        keep[starts // 4] = False
+        pos = stream[keep].astype(np.int64)
+    else:  # mixed widths (a field over 65,536 words): one value at a time
+        pos = np.concatenate([np.asarray(decode_positions(v), dtype=np.int64) for v in values])
+    return (np.repeat(docs, counts) << 32) | pos
+
+
 def _read_positions(reader, field: str, word: str) -> np.ndarray:
     """Occurrences of ``word`` in ``field`` as sorted ``docnum << 32 | position`` keys.
 
     Reads the posting blocks as :mod:`searchapp.fastscore` does, and decodes their packed
-    positions (``schema.PackedPositions``: a big-endian count, then native uint32) as whole
-    blocks with numpy; other encodings are read one posting at a time.
+    positions (``schema.PackedPositions``) as whole blocks with numpy; other encodings are
+    read one posting at a time.
     """
     tbytes = word.encode("utf-8")
     fmt = reader.schema[field].format
@@ -527,12 +556,7 @@ def _read_positions(reader, field: str, word: str) -> np.ndarray:
                     m._read_data()
                 raw_ids, values = m._data[0], m._data[2]
                 docs = np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + offset
-                sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
-                stream = np.frombuffer(b"".join(values), dtype=np.uint32)
-                is_pos = np.ones(len(stream), dtype=bool)
-                is_pos[np.cumsum(sizes) - sizes] = False  # each value's count header
-                parts.append((np.repeat(docs, sizes - 1) << 32)
-                             | stream[is_pos].astype(np.int64))
+                parts.append(_block_positions(docs, values))
                 m._next_block()
         else:
             while m.is_active():
