@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
 from searchapp import storage
 
 # Re-exported: the engine and older callers import them from here.
@@ -50,7 +48,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
         _verify_checksums(gen, report)
         if report.problems:
             return report
-        ix = whoosh_index.open_dir(gen.path)
+        ix = storage.open_whoosh(gen.path)
         with ix.searcher() as searcher:
             reader = searcher.reader()
             report.documents = reader.doc_count()

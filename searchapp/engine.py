@@ -15,7 +15,6 @@ import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from searchapp import arabic, fastscore, querylang, ranking, storage
@@ -55,7 +54,7 @@ class SearchEngine:
             old = getattr(local, "searcher", None)
             gen = storage.current_generation(self.index_dir)
             try:
-                ix = whoosh_index.open_dir(gen.path)
+                ix = storage.open_whoosh(gen.path)
                 local.searcher = ix.searcher(weighting=self.ranking.weighting())
             except (AttributeError, ImportError) as e:
                 # The pickled schema names a class this version no longer has.
@@ -177,7 +176,7 @@ class SearchEngine:
         with self._lock:
             table = self._tables.get(gen.name)
             if table is None:
-                table = fastscore.DocTable(whoosh_index.open_dir(gen.path))
+                table = fastscore.DocTable(storage.open_whoosh(gen.path))
                 self._tables = {gen.name: table}  # drop older generations' arrays
         return table
 
