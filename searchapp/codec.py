@@ -39,6 +39,10 @@ _PROTOCOL = 4
 #: Blocks of at least this many postings store weights as an array('f') (pickle overhead
 #: ~60 bytes, then 4 bytes a weight) rather than a tuple (9 bytes a weight).
 _ARRAY_WEIGHTS = 8
+#: Blocks smaller than this are stored uncompressed: most terms of an archive are rare, their
+#: one-block lists gain a few bytes from zlib and cost a compression call each (Whoosh meant
+#: to skip blocks under 20 bytes, but its code overwrites that decision).
+_COMPRESS_FROM = 64
 
 COMPRESSION = 1
 #: Stored documents are compressed at zlib level 1 (Whoosh: 3): same reader, a few percent
@@ -90,7 +94,7 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         data = (self._mini_ids(), self._mini_weights(), self._mini_values())
         databytes = pickle.dumps(data, _PROTOCOL)
-        comp = self._compression if len(databytes) >= 20 else 0
+        comp = self._compression if len(databytes) >= _COMPRESS_FROM else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
         ids = self._ids

@@ -9,10 +9,11 @@ up new articles without restarting and never sees a half-written index.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from whoosh import query as wq
@@ -25,50 +26,141 @@ from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
 from searchapp.spelling import did_you_mean
-from searchapp.suggest import Suggester
+from searchapp.suggest import Suggester, has_suggestions
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
 SORTS = ("relevance", "newest", "oldest")
 SUGGEST_BELOW = 3  # propose a spelling correction when fewer results than this
 
+log = logging.getLogger("searchapp.engine")
+
 
 class SearchEngine:
     """Search an index directory built by :func:`searchapp.reindex`."""
 
     def __init__(self, index_dir: str | os.PathLike = "index",
-                 ranking_config: ranking.Ranking | None = None) -> None:
+                 ranking_config: ranking.Ranking | None = None, *,
+                 background_swap: bool = False) -> None:
+        """``background_swap``: when a reindex publishes a new generation, keep answering
+        from the previous one while the new one's arrays, suggestions and hottest postings
+        are prepared on a background thread, and switch when it is ready (``serve`` does
+        this: at a million articles the preparation takes seconds, and requests must not
+        wait for it). Without it (the default, for embedding and scripts), the first call
+        after a reindex prepares the new generation itself, so a caller that just reindexed
+        sees its articles at once."""
         self.index_dir = os.fspath(index_dir)
         self.ranking = ranking_config or ranking.Ranking()
+        self.background_swap = background_swap
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._suggesters: dict[str, Suggester] = {}
-        self._tables: dict[str, fastscore.DocTable] = {}
+        self._prepare_lock = threading.Lock()  # one generation is prepared at a time
+        self._state_lock = threading.Lock()
+        self._live: _Live | None = None
+        self._retired: _Live | None = None
+        self._preparing = False
+        self._failed_marker: object = None
         storage.current_generation(self.index_dir)  # fail early with a clear message
 
     # -- index access -------------------------------------------------------------------
-    def _searcher(self):
+    def _current(self) -> _Live:
+        """The prepared generation requests use now (see ``background_swap``)."""
         marker = storage.current_marker(self.index_dir)
+        live = self._live
+        if live is not None and live.marker == marker:
+            return live
+        if live is not None and self.background_swap and marker is not None:
+            # (no CURRENT at all: the index was removed, which requests must report)
+            if marker != self._failed_marker:
+                self._prepare_in_background()
+            return live
+        with self._prepare_lock:
+            live = self._live
+            if live is None or live.marker != storage.current_marker(self.index_dir):
+                live = self._prepare(preload=False)
+        return live
+
+    def _prepare(self, preload: bool) -> _Live:
+        """Open the live generation and build everything requests share, then make it the
+        one requests use. Callers hold ``_prepare_lock``."""
+        marker = storage.current_marker(self.index_dir)
+        gen = storage.current_generation(self.index_dir)
+        old = self._live
+        if old is not None and old.gen.name == gen.name:
+            self._live = replace(old, marker=marker)  # CURRENT rewritten, same generation
+            return self._live
+        try:
+            table = fastscore.DocTable(storage.open_whoosh(gen.path))
+            if has_suggestions(gen.path):
+                sug = Suggester(gen.path)
+            else:  # an index written before suggestions were persisted
+                sug = Suggester.from_titles(
+                    entry[3] for entry in gen.manifest().values() if len(entry) > 3)
+            live = _Live(gen, marker, table, sug)
+            if preload:
+                live.preload()
+        except (AttributeError, ImportError) as e:
+            # The pickled schema names a class this version no longer has.
+            raise storage.IndexVersionError(
+                f"index at {os.path.abspath(self.index_dir)} was written by another "
+                f"version of searchapp ({e}); rebuild it with "
+                f"`{storage.rebuild_command(self.index_dir)}`"
+            ) from e
+        except CORRUPTION_ERRORS as e:
+            raise self._damage(gen, e) from e
+        self._live = live
+        if old is not None:  # threads still in a request on it finish with it
+            old.table.release()
+            if self._retired is not None:
+                self._retired.close()
+            self._retired = old
+        return live
+
+    def _prepare_in_background(self) -> None:
+        with self._state_lock:
+            if self._preparing:
+                return
+            self._preparing = True
+        threading.Thread(target=self._background, name="searchapp-prepare",
+                         daemon=True).start()
+
+    def _background(self) -> None:
+        marker = storage.current_marker(self.index_dir)
+        started = time.perf_counter()
+        try:
+            with self._prepare_lock:
+                live = self._prepare(preload=True)
+            log.info("now serving generation %s (%d articles, prepared in %.1f s)",
+                     live.gen.name, live.table.n, time.perf_counter() - started)
+        except Exception as e:  # keep serving the previous generation
+            self._failed_marker = marker
+            log.error("new index generation not served, still serving %s: %s",
+                      self._live.gen.name if self._live else "nothing", e)
+        finally:
+            with self._state_lock:
+                self._preparing = False
+
+    def _searcher(self):
+        """This thread's Whoosh searcher on the generation requests use now."""
+        live = self._current()
         local = self._local
-        if getattr(local, "marker", None) != marker or getattr(local, "searcher", None) is None:
+        if getattr(local, "live", None) is not live or getattr(local, "searcher", None) is None:
             old = getattr(local, "searcher", None)
-            gen = storage.current_generation(self.index_dir)
-            try:
-                ix = storage.open_whoosh(gen.path)
-                local.searcher = ix.searcher(weighting=self.ranking.weighting())
-            except (AttributeError, ImportError) as e:
-                # The pickled schema names a class this version no longer has.
-                raise storage.IndexVersionError(
-                    f"index at {os.path.abspath(self.index_dir)} was written by another "
-                    f"version of searchapp ({e}); rebuild it with "
-                    f"`{storage.rebuild_command(self.index_dir)}`"
-                ) from e
-            except CORRUPTION_ERRORS as e:
-                raise self._damage(gen, e) from e
-            local.marker = marker
-            local.generation = gen
-            if old is not None:
-                old.close()
+            if old is None or getattr(local, "generation", None) is not live.gen:
+                try:
+                    local.searcher = storage.open_whoosh(live.gen.path).searcher(
+                        weighting=self.ranking.weighting())
+                except (AttributeError, ImportError) as e:
+                    raise storage.IndexVersionError(
+                        f"index at {os.path.abspath(self.index_dir)} was written by another "
+                        f"version of searchapp ({e}); rebuild it with "
+                        f"`{storage.rebuild_command(self.index_dir)}`"
+                    ) from e
+                except CORRUPTION_ERRORS as e:
+                    raise self._damage(live.gen, e) from e
+                if old is not None:
+                    old.close()
+            local.live = live
+            local.generation = live.gen
         return local.searcher
 
     def _damage(self, gen: storage.Generation, err: BaseException) -> storage.IndexError_:
@@ -171,22 +263,16 @@ class SearchEngine:
         return result
 
     def _table(self) -> fastscore.DocTable:
-        """The current generation's arrays for fast scoring (built once, shared by threads)."""
-        gen = self._local.generation
-        with self._lock:
-            table = self._tables.get(gen.name)
-            if table is None:
-                table = fastscore.DocTable(storage.open_whoosh(gen.path))
-                self._tables = {gen.name: table}  # drop older generations' arrays
-        return table
+        """The arrays of the generation this thread's request uses (shared by threads)."""
+        live = getattr(self._local, "live", None)
+        return (live or self._current()).table
 
     def warm(self) -> None:
-        """Load the fast-scoring arrays, the hottest posting lists and suggestions now rather
-        than in the first readers' requests (``serve`` calls this before listening)."""
-        self._searcher()
-        table = self._table()
-        sug = self._suggester()
-        table.preload(_hot_terms(sug.counts))
+        """Prepare the live generation (arrays, suggestions, the hottest posting lists) now
+        rather than in the first readers' requests (``serve`` calls this before listening).
+        Opens no searcher of its own: one held here by a thread that never searches would
+        keep the first generation's files open after they are replaced."""
+        self._current().preload()
 
     def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
                      facets, suggest, started) -> SearchResults:
@@ -283,14 +369,7 @@ class SearchEngine:
     # -- suggestions ----------------------------------------------------------------------
     def _suggester(self) -> Suggester:
         self._searcher()
-        gen = self._local.generation
-        with self._lock:
-            sug = self._suggesters.get(gen.name)
-            if sug is None:
-                titles = (entry[3] for entry in gen.manifest().values() if len(entry) > 3)
-                sug = Suggester(titles)
-                self._suggesters = {gen.name: sug}  # drop older generations' data
-        return sug
+        return self._local.live.suggester
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Completions for an autocomplete box: words of indexed titles, then titles."""
@@ -352,6 +431,25 @@ def _hot_terms(title_word_counts: dict[str, int]) -> list[tuple[str, str]]:
         out.append(("body", arabic.light_stem(w)))
         out.append(("title", w))
     return out
+
+
+@dataclass
+class _Live:
+    """One generation, ready to serve: what all threads share for it."""
+
+    gen: storage.Generation
+    marker: object
+    table: fastscore.DocTable
+    suggester: Suggester
+    preloaded: bool = False
+
+    def preload(self) -> None:
+        if not self.preloaded:
+            self.table.preload(_hot_terms(self.suggester.counts))
+            self.preloaded = True
+
+    def close(self) -> None:
+        self.table.close()
 
 
 def _as_datetime(d: date | datetime | None) -> datetime | None:

@@ -217,6 +217,18 @@ class DocTable:
             done += len(self.postings(field, text)[0])
         return done
 
+    def release(self) -> None:
+        """Drop the posting cache (a replaced generation: threads still on it re-read)."""
+        with self._lock:
+            self._postings.clear()
+            self.cached_bytes = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._postings.clear()
+            self.cached_bytes = 0
+            self.reader.close()
+
     def doc_frequency(self, field: str, text: str) -> int:
         with self._lock:
             return self.reader.doc_frequency(field, text)

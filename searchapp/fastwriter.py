@@ -24,10 +24,11 @@ import pickle
 from array import array
 from collections.abc import Iterator
 
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from searchapp.analysis import _CACHE, analyze_word
-from searchapp.schema import _WORDS, ArabicText, PackedPositions, encode_positions
+from searchapp.schema import _H, _WORDS, SHORT_GAPS, ArabicText, PackedPositions, encode_positions
 
 #: Bytes of pool per posting beyond its value bytes (three array slots and slack).
 _POSTING_OVERHEAD = 14
@@ -35,20 +36,25 @@ _POSTING_OVERHEAD = 14
 _TERM_OVERHEAD = 400
 
 TermPostings = tuple[array, array, array, bytearray]  # docnums, weights, value lengths, values
+_ONE_SHORT = pack_uint(1 | SHORT_GAPS)
 
 
 class TermPool:
-    """Postings grouped by (field, term), spilled to sorted runs past ``limitmb``.
+    """Postings grouped by field, then term, spilled to sorted runs past ``limitmb``.
 
-    Also accepts Whoosh's 5-tuples through :meth:`add` (what merging another segment feeds
-    the pool), in increasing document order like everything else.
+    Terms of the fields named in ``text_fields`` are keyed by ``str`` (no encoding per
+    posting; UTF-8 sorts in code point order, so sorting the strings sorts their bytes), the
+    others by their bytes. Also accepts Whoosh's 5-tuples through :meth:`add` (what merging
+    another segment feeds the pool), in increasing document order like everything else.
     """
 
-    def __init__(self, tempstore, limitmb: int = 128) -> None:
+    def __init__(self, tempstore, limitmb: float = 128,
+                 text_fields: frozenset[str] = frozenset()) -> None:
         self.tempstore = tempstore
         self.limit = limitmb * 1024 * 1024
         self.size = 0
-        self.terms: dict[tuple[str, bytes], TermPostings] = {}
+        self.text_fields = text_fields
+        self.fields: dict[str, dict[str | bytes, TermPostings]] = {}
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
 
@@ -58,7 +64,8 @@ class TermPool:
         if docnum < 0:  # Whoosh's spelling-word marker; our schema has no spelling fields
             return
         self.fieldnames.add(fieldname)
-        self.add_posting(fieldname, tbytes, docnum, weight, vbytes or b"")
+        key = tbytes.decode("utf-8") if fieldname in self.text_fields else tbytes
+        self.add_posting(fieldname, key, docnum, weight, vbytes or b"")
         if self.size > self.limit:
             self.spill()
 
@@ -67,16 +74,22 @@ class TermPool:
             with contextlib.suppress(OSError):
                 self.tempstore.delete_file(name)
         self.runs = []
-        self.terms = {}
+        self.fields = {}
 
     # ------------------------------------------------------------------------------------
-    def add_posting(self, fieldname: str, tbytes: bytes, docnum: int, weight: float,
+    def _terms(self, fieldname: str) -> dict[str | bytes, TermPostings]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        return terms
+
+    def add_posting(self, fieldname: str, key: str | bytes, docnum: int, weight: float,
                     vbytes: bytes) -> None:
-        key = (fieldname, tbytes)
-        p = self.terms.get(key)
+        terms = self._terms(fieldname)
+        p = terms.get(key)
         if p is None:
-            p = self.terms[key] = (array("I"), array("f"), array("I"), bytearray())
-            self.size += _TERM_OVERHEAD + len(tbytes)
+            p = terms[key] = (array("I"), array("f"), array("I"), bytearray())
+            self.size += _TERM_OVERHEAD + len(key)
         p[0].append(docnum)
         p[1].append(weight)
         p[2].append(len(vbytes))
@@ -111,21 +124,22 @@ class TermPool:
                     poses[surface] = [pos]
                 else:
                     plist.append(pos)
-        terms = self.terms
+        terms = self._terms(fieldname)
         encode = encode_positions
+        one = _ONE_SHORT
+        short = _H
         length = added = vbytes = 0
         for word, plist in poses.items():
-            tbytes = word.encode("utf-8")
-            key = (fieldname, tbytes)
-            p = terms.get(key)
+            p = terms.get(word)
             if p is None:
-                p = terms[key] = (array("I"), array("f"), array("I"), bytearray())
-                added += _TERM_OVERHEAD + len(tbytes)
+                p = terms[word] = (array("I"), array("f"), array("I"), bytearray())
+                added += _TERM_OVERHEAD + len(word)
             n = len(plist)
             length += n
             p[0].append(docnum)
             p[1].append(n * boost)
-            value = encode(plist)
+            # encode_positions, inlined for the commonest case (one position)
+            value = one + short(plist[0]) if n == 1 and plist[0] < 65536 else encode(plist)
             p[2].append(len(value))
             p[3].extend(value)
             vbytes += len(value)
@@ -136,19 +150,25 @@ class TermPool:
         if self.size > self.limit:
             self.spill()
 
+    def _sorted(self) -> Iterator[tuple[tuple[str, bytes], TermPostings]]:
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for key in sorted(terms):
+                tbytes = key.encode("utf-8") if isinstance(key, str) else key
+                yield (fieldname, tbytes), terms[key]
+
     def spill(self) -> None:
         """Write what is in memory as one run, terms in sorted order."""
-        if not self.terms:
+        if not self.fields:
             return
         name = f"{os.getpid()}_{len(self.runs)}_{id(self)}.termrun"
         with self.tempstore.create_file(name).raw_file() as f:
             dump = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump
-            for key in sorted(self.terms):
-                d, w, vl, blob = self.terms[key]
+            for key, (d, w, vl, blob) in self._sorted():
                 dump((key, d.tobytes(), w.tobytes(), vl.tobytes(), bytes(blob)))
             dump(None)
         self.runs.append(name)
-        self.terms = {}
+        self.fields = {}
         self.size = 0
 
     def _run(self, name: str) -> Iterator[tuple[tuple[str, bytes], int, TermPostings]]:
@@ -162,8 +182,8 @@ class TermPool:
 
     def _memory(self) -> Iterator[tuple[tuple[str, bytes], int, TermPostings]]:
         order = len(self.runs)
-        for key in sorted(self.terms):
-            yield key, order, self.terms[key]
+        for key, p in self._sorted():
+            yield key, order, p
 
     def iter_terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
         """Every term once, in (field, term) order, with all its postings in docnum order."""
@@ -243,7 +263,9 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, *args, limitmb: int = 128, **kwargs) -> None:
         super().__init__(ix, *args, limitmb=limitmb, **kwargs)
-        self.pool = TermPool(self._tempstorage, limitmb=limitmb)
+        text = frozenset(name for name, field in self.schema.items()
+                         if type(field) is ArabicText)
+        self.pool = TermPool(self._tempstorage, limitmb=limitmb, text_fields=text)
 
     def add_document(self, **fields) -> None:
         """Whoosh's ``add_document`` for schemas without vectors or spelling fields, with the

@@ -25,6 +25,7 @@ from searchapp.fastwriter import FastSegmentWriter
 from searchapp.faults import crash_point
 from searchapp.mpwriter import GuardedMpWriter
 from searchapp.schema import build_schema
+from searchapp.suggest import write_suggestions
 
 log = logging.getLogger("searchapp.indexer")
 
@@ -162,6 +163,7 @@ def reindex(
             report.generation = live.name if live else ""
             report.documents = len(old_manifest)
         elif report.changed or live is None:
+            write_suggestions(gen.path, (e[3] for e in manifest.values() if len(e) > 3))
             storage.publish(index_dir, gen, {"built_at": time.time()}, manifest, base=live)
             report.published = True
             # The replaced generation stays one more round for readers that still have it open.

@@ -278,13 +278,22 @@ def checksums(gen: Generation, base: Generation | None) -> dict[str, dict]:
         if not f.is_file() or f.name == META or f.name.endswith(".tmp") or (
                 f.name.startswith("MAIN_WRITELOCK")):
             continue
-        size = f.stat().st_size
+        st = f.stat()
         old = known.get(f.name)
-        if old is not None and old.get("size") == size and f.name != MANIFEST:
+        if old is not None and old.get("size") == st.st_size and _same_file(
+                st, base.path / f.name):  # still the hard link, not a rewritten file
             out[f.name] = old
         else:
-            out[f.name] = {"size": size, "sha256": file_digest(f)}
+            out[f.name] = {"size": st.st_size, "sha256": file_digest(f)}
     return out
+
+
+def _same_file(st: os.stat_result, other: Path) -> bool:
+    try:
+        o = other.stat()
+    except OSError:
+        return False
+    return (st.st_ino, st.st_dev) == (o.st_ino, o.st_dev)
 
 
 def publish(index_dir: str | os.PathLike, gen: Generation, meta: dict, manifest: dict,

@@ -22,10 +22,19 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
+import json
+import mmap
+import os
 import re
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
 
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
@@ -33,6 +42,7 @@ from searchapp.analysis import tokens_with_offsets
 _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ALPHABET = sorted(set(arabic.normalize("ابتثجحخدذرزسشصضطظعغفقكلمنهويءئؤة")))
 _LETTERS = frozenset(_ALPHABET)
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
 _CONFUSABLE = [("ض", "ظ"), ("ذ", "ز"), ("س", "ص"), ("ت", "ه"), ("ت", "ة")]
 CONFUSION_BONUS = 2.0
 #: Longest word given edit candidates. The classical "longest Arabic word" أفاستسقيناكموها has
@@ -56,24 +66,120 @@ def strip_marks(word: str) -> str:
 MAX_TITLE_COMPLETIONS = 3
 
 
-class Suggester:
-    """Built once per index generation from the indexed titles."""
+#: Distinct title words an index keeps for completion and correction display, most frequent
+#: first: an archive's long tail of once-seen names would otherwise grow without bound (a
+#: million synthetic-archive titles have ~700,000 distinct words).
+MAX_WORDS = 300_000
+WORDS_FILE = "suggest-words.json"
+TITLES_FILE = "suggest-titles.txt"
+OFFSETS_FILE = "suggest-titles.npy"
 
-    def __init__(self, titles: Iterable[str]) -> None:
-        spellings: dict[str, Counter[str]] = defaultdict(Counter)
-        title_keys: list[tuple[str, str]] = []
-        for title in titles:
-            for surface, _, s, e in tokens_with_offsets(title):
-                if len(surface) >= 2 and not surface.isdigit():
-                    spellings[surface][strip_marks(title[s:e])] += 1
-            title_keys.append((arabic.normalize(title), title))
-        self.counts = {w: sum(c.values()) for w, c in spellings.items()}
-        self.display = {w: c.most_common(1)[0][0] for w, c in spellings.items()}
-        self.words = sorted(self.counts)
-        title_keys.sort()
-        self._title_keys = [k for k, _ in title_keys]
-        self._titles = [t for _, t in title_keys]
+
+class _Titles:
+    """Titles sorted by normalized form, in a file of ``key\ttitle`` lines read through mmap
+    (the OS page cache, not the process heap: a million titles are ~250 MB as Python strings),
+    with an array of line offsets to bisect on."""
+
+    def __init__(self, text_path: Path, offsets_path: Path) -> None:
+        self._offsets = np.load(offsets_path, mmap_mode="r")
+        size = text_path.stat().st_size
+        self._buf: mmap.mmap | bytes = b""
+        if size:
+            with open(text_path, "rb") as f:
+                self._buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def __len__(self) -> int:
+        return max(0, len(self._offsets) - 1)
+
+    def line(self, i: int) -> tuple[str, str]:
+        raw = self._buf[int(self._offsets[i]):int(self._offsets[i + 1]) - 1]
+        key, _, title = raw.decode("utf-8").partition("\t")
+        return key, title
+
+    def starting_with(self, prefix: str, limit: int) -> list[str]:
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.line(mid)[0] < prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        out: list[str] = []
+        while lo < len(self) and len(out) < limit:
+            key, title = self.line(lo)
+            if not key.startswith(prefix):
+                break
+            if title not in out:
+                out.append(title)
+            lo += 1
+        return out
+
+
+def write_suggestions(directory: str | os.PathLike, titles: Iterable[str]) -> None:
+    """Persist what :class:`Suggester` serves, at index time: counting title words and
+    sorting titles took 20 s at a million articles, too long for a server's start or for
+    the switch to a new generation."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    keyed: list[tuple[str, str]] = []
+    for title in titles:
+        for surface, _, s, e in tokens_with_offsets(title):
+            if len(surface) >= 2 and not surface.isdigit():
+                spellings[surface][strip_marks(title[s:e])] += 1
+        title = _LINE_BREAKS.sub(" ", title)
+        keyed.append((arabic.normalize(title), title))
+    counts = {w: c.total() for w, c in spellings.items()}
+    kept = heapq.nlargest(MAX_WORDS, counts, key=lambda w: (counts[w], w))
+    words = sorted((w, counts[w], spellings[w].most_common(1)[0][0]) for w in kept)
+    root = Path(directory)
+    # Each file is written beside and renamed over its name: a new generation starts as hard
+    # links to the previous one's files, which a running server may still be reading.
+    with _replacing(root / WORDS_FILE) as f:
+        f.write(json.dumps(words, ensure_ascii=False, separators=(",", ":")).encode())
+    keyed.sort()
+    offsets = np.zeros(len(keyed) + 1, dtype=np.int64)
+    with _replacing(root / TITLES_FILE) as f:
+        pos = 0
+        for i, (key, title) in enumerate(keyed, 1):
+            line = f"{key}\t{title}\n".encode()
+            f.write(line)
+            pos += len(line)
+            offsets[i] = pos
+    with _replacing(root / OFFSETS_FILE) as f:
+        np.save(f, offsets)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        yield f
+    os.replace(tmp, path)
+
+
+def has_suggestions(directory: str | os.PathLike) -> bool:
+    root = Path(directory)
+    return all((root / n).exists() for n in (WORDS_FILE, TITLES_FILE, OFFSETS_FILE))
+
+
+class Suggester:
+    """One index generation's completions, read from the files :func:`write_suggestions`
+    wrote in it (``Suggester.from_titles`` builds them in a temporary directory)."""
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        root = Path(directory)
+        with open(root / WORDS_FILE, encoding="utf-8") as f:
+            rows = json.load(f)
+        self.words = [w for w, _, _ in rows]
+        self.counts = {w: c for w, c, _ in rows}
+        self.display = {w: d for w, _, d in rows}
+        self._titles = _Titles(root / TITLES_FILE, root / OFFSETS_FILE)
         self._complete_cached = lru_cache(maxsize=4096)(self._complete_word_uncached)
+
+    @classmethod
+    def from_titles(cls, titles: Iterable[str]) -> Suggester:
+        with tempfile.TemporaryDirectory(prefix="searchapp-suggest-") as tmp:
+            write_suggestions(tmp, titles)
+            return cls(tmp)  # the mmap outlives the unlinked file
 
     def _complete_word(self, prefix: str, limit: int) -> tuple[str, ...]:
         if len(prefix) > MAX_CACHED_PREFIX:
@@ -99,14 +205,7 @@ class Suggester:
         if last_norm:
             for word in self._complete_word(last_norm, limit):
                 out.append(f"{head} {word}" if head else word)
-        i = bisect.bisect_left(self._title_keys, norm)
-        titles = []
-        while i < len(self._titles) and self._title_keys[i].startswith(norm):
-            if self._titles[i] not in titles:
-                titles.append(self._titles[i])
-            if len(titles) == MAX_TITLE_COMPLETIONS:
-                break
-            i += 1
+        titles = self._titles.starting_with(norm, MAX_TITLE_COMPLETIONS)
         room = max(0, limit - len(titles))
         return [*dict.fromkeys(out[:room]), *titles][:limit]
 

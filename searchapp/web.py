@@ -239,19 +239,23 @@ def relative_redirects(response: Any) -> Any:
     return response
 
 
-def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = None) -> None:
+def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = None,
+             background_swap: bool = True) -> None:
     """Mount the search blueprint on ``app`` (under ``url_prefix``) over ``index_dir``.
 
     ``app.config["SEARCHAPP_BASE_URL"]`` (optional) is the public URL of the application root,
     e.g. ``https://news.example.org``: the only source of absolute URLs (OpenSearch); without
     it they are relative. The request's Host header never reaches a response: redirects that
     Werkzeug builds from it are made relative (:func:`relative_redirects`).
+
+    ``background_swap`` (on: this is a server): after a reindex, pages keep coming from the
+    previous index generation until the new one is prepared (``SearchEngine``).
     """
     from searchapp.engine import SearchEngine
 
     if app.config.get(BASE_URL_KEY):
         check_base_url(app.config[BASE_URL_KEY])
-    app.extensions[EXTENSION_KEY] = SearchEngine(index_dir)
+    app.extensions[EXTENSION_KEY] = SearchEngine(index_dir, background_swap=background_swap)
     app.register_blueprint(create_blueprint(), url_prefix=url_prefix)
     app.after_request(relative_redirects)
 
@@ -267,7 +271,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                             **{BASE_URL_KEY: os.environ.get(BASE_URL_KEY, "")})
     if test_config:
         app.config.from_mapping(test_config)
-    init_app(app, app.config["INDEX_DIR"])
+    init_app(app, app.config["INDEX_DIR"],
+             background_swap=app.config.get("BACKGROUND_SWAP", True))
     app.after_request(add_security_headers)
     # Pages outside the blueprint's views (unknown URLs, 405s) get the same Arabic pages.
     app.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))

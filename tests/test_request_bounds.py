@@ -138,7 +138,7 @@ def test_a_hostile_search_adds_few_cache_entries(engine):
 
 
 def test_suggest_caches_short_prefixes_only():
-    sug = Suggester(["الحكومة تعلن مشروعا", "اجتماع الوزارة"])
+    sug = Suggester.from_titles(["الحكومة تعلن مشروعا", "اجتماع الوزارة"])
     sug.complete("ال")
     cached = sug._complete_cached.cache_info().currsize
     for i in range(50):
