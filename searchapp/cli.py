@@ -214,7 +214,8 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, index_dir: str) -
         click.echo(f"built the index in {os.path.abspath(index_dir)} from "
                    f"{os.path.abspath(corpus)}")
     app = create_app({"INDEX_DIR": index_dir})
-    app.extensions["searchapp"].warm()  # load per-index arrays before the first reader comes
+    # per-index arrays before the first reader comes; the hottest postings right after
+    app.extensions["searchapp"].warm(background_preload=True)
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="searchapp")
     click.echo(f"serving on http://{host}:{port}/")
