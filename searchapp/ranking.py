@@ -37,6 +37,7 @@ from searchapp.analysis import tokens_with_offsets
 from searchapp.coordination import Coordinated
 from searchapp.querylang import Clause, ParsedQuery
 from searchapp.schema import SHORT_GAPS, TEXT_FIELDS, PackedPositions, decode_positions
+from searchapp.sparse import union
 from searchapp.synonyms import find_months, month_names
 
 #: Prefix expansion bounds (see ``prefix_terms``): terms kept per prefix, all fields together;
@@ -426,17 +427,22 @@ class Executor:
                 return self._eval(subs[0])  # Whoosh uses the child's matcher, boost and all
             if not subs:
                 return _EMPTY
-            acc = np.zeros(self.t.n)
-            count = np.zeros(self.t.n, dtype=np.int32)
-            for sub in subs:
-                ids, s = self._eval(sub)
-                acc[ids] += s
-                count[ids] += 1
+            parts = [self._eval(sub) for sub in subs]
+            docs = union([ids for ids, _ in parts], self.t.n)
+            # Sums over the union in sub-query order, as Whoosh's matchers add them (and as
+            # a dense accumulator would: the same bits), in time proportional to postings.
+            acc = np.zeros(len(docs))
+            count = np.zeros(len(docs), dtype=np.int32)
+            for ids, s in parts:
+                at = np.searchsorted(docs, ids)
+                acc[at] += s
+                count[at] += 1
             need = len(subs) if isinstance(q, wq.And) else 1
-            ids = np.nonzero(count >= need)[0]
-            s = acc[ids] * q.boost
+            keep = count >= need
+            ids, count = docs[keep], count[keep]
+            s = acc[keep] * q.boost
             if isinstance(q, Coordinated):
-                s *= (count[ids] / len(subs)) ** q.power
+                s *= (count / len(subs)) ** q.power
             return ids, s
         return self._whoosh(q)
 

@@ -192,3 +192,16 @@ def test_without_background_swap_the_next_call_sees_the_new_articles(tmp_path):
     _write_corpus(tmp_path / "d.jsonl", 2, start=50, extra="زرافات")
     reindex([str(tmp_path / "d.jsonl")], index)
     assert engine.search("زرافات").total == 2
+
+
+@pytest.mark.parametrize("n", [50, 100_000])  # few postings (a sort) / many (marks)
+def test_union_of_sorted_docnum_arrays(n):
+    from searchapp.sparse import union
+
+    rng = np.random.default_rng(n)
+    arrays = [np.unique(rng.integers(0, 1000, size=k)).astype(np.int32)
+              for k in (0, 3, 700, 40)]
+    expected = sorted(set().union(*[a.tolist() for a in arrays]))
+    assert union(arrays, max(n, 1000)).tolist() == expected
+    assert union([arrays[2]], max(n, 1000)).tolist() == arrays[2].tolist()
+    assert union([arrays[0]], max(n, 1000)).tolist() == []
