@@ -408,6 +408,9 @@ def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, f
         d = table.dates[cand]
         missing = d == _NO_DATE  # undated documents come last either way
         key = np.where(missing, np.iinfo(np.int64).max, -d if sort == "newest" else d)
+        if len(cand) > k:  # the k earliest keys and every tie with the k-th, then sort those
+            keep = key <= np.partition(key, k - 1)[k - 1]
+            cand, key = cand[keep], key[keep]
         order = np.lexsort((cand, key))[:k]
         s = scored.scores[cand]
     return [(int(cand[i]), float(s[i])) for i in order[:k]]

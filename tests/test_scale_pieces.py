@@ -205,3 +205,30 @@ def test_union_of_sorted_docnum_arrays(n):
     assert union(arrays, max(n, 1000)).tolist() == expected
     assert union([arrays[2]], max(n, 1000)).tolist() == arrays[2].tolist()
     assert union([arrays[0]], max(n, 1000)).tolist() == []
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_top_k_equals_a_full_sort(sort):
+    """``top`` selects before it sorts; ties (equal dates or scores) and undated documents
+    must come out exactly as a full stable sort would order them."""
+
+    class Table:
+        pass
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    table = Table()
+    table.dates = rng.integers(0, 40, size=n).astype(np.int64) * 10**9  # many ties
+    table.dates[rng.random(n) < 0.1] = fastscore._NO_DATE
+    scores = np.round(rng.random(n) * 20) / 2  # ties in scores too
+    matched = rng.random(n) < 0.6
+    cand = np.nonzero(matched)[0]
+    for k in (1, 10, 137, len(cand) + 5):
+        got = fastscore.top(fastscore.Scored(scores, matched), k, sort, table)
+        if sort == "relevance":
+            ref = sorted(cand, key=lambda d: (-scores[d], d))
+        else:
+            sign = -1 if sort == "newest" else 1
+            ref = sorted(cand, key=lambda d: (table.dates[d] == fastscore._NO_DATE,
+                                              sign * table.dates[d], d))
+        assert [d for d, _ in got] == [int(d) for d in ref[:k]], (sort, k)
