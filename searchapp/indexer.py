@@ -31,8 +31,10 @@ log = logging.getLogger("searchapp.indexer")
 
 #: Memory for postings before they spill to a sorted run on disk, shared by the writer
 #: processes (``searchapp.fastwriter``). Spills are cheap (whole terms), so this bounds the
-#: build's memory rather than deciding its speed: 1 M articles peak below 3 GB with it.
-WRITER_LIMIT_MB = 1024
+#: build's memory rather than deciding its speed. Each writer process also holds the word
+#: caches (~400 MB once an archive's vocabulary fills them), and the parent the manifest:
+#: with 256 MB of postings per process a million articles stay under 3 GB in all.
+WRITER_LIMIT_MB = 512
 #: Writer processes for full builds (see ``_writer``).
 WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))
 
@@ -224,6 +226,7 @@ def _write(
 
     fresh = live is None
     writer = _writer(ix, fresh, procs)
+    origins: dict[str, str] = {}  # one string per file, not one per article (1 M articles)
     redo: list[Article] = []  # same id twice in a fresh multi-process build: applied after
     added_now: set[str] = set()
     try:
@@ -255,7 +258,9 @@ def _write(
             else:
                 writer.update_document(**article_fields(article, doc_json))
                 report.updated += 1
-            manifest[article.id] = [digest, article.kind, _origin_file(article), article.title]
+            origin = _origin_file(article)
+            manifest[article.id] = [digest, article.kind, origins.setdefault(origin, origin),
+                                    article.title]
         if not seen and not allow_empty:
             report.empty_input = True
             report.errors.append(
