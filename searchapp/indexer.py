@@ -25,7 +25,7 @@ from searchapp.fastwriter import FastSegmentWriter
 from searchapp.faults import crash_point
 from searchapp.mpwriter import GuardedMpWriter
 from searchapp.schema import build_schema
-from searchapp.suggest import write_suggestions
+from searchapp.suggest import has_suggestions, update_suggestions, write_suggestions
 
 log = logging.getLogger("searchapp.indexer")
 
@@ -37,6 +37,14 @@ log = logging.getLogger("searchapp.indexer")
 WRITER_LIMIT_MB = 512
 #: Writer processes for full builds (see ``_writer``).
 WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class _TitleChanges:
+    """Titles that entered and left the index in one run (incremental suggestions)."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -155,8 +163,9 @@ def reindex(
         old_manifest = live.manifest() if live else {}
         gen = storage.new_generation(index_dir, live)
         try:
+            titles = _TitleChanges()
             manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress,
-                              procs or WRITER_PROCS, allow_empty)
+                              procs or WRITER_PROCS, allow_empty, titles)
         except BaseException:
             storage.remove_leftovers(index_dir, keep=keep)
             raise
@@ -165,7 +174,10 @@ def reindex(
             report.generation = live.name if live else ""
             report.documents = len(old_manifest)
         elif report.changed or live is None:
-            write_suggestions(gen.path, (e[3] for e in manifest.values() if len(e) > 3))
+            if live is not None and has_suggestions(live.path):
+                update_suggestions(gen.path, live.path, titles.added, titles.removed)
+            else:
+                write_suggestions(gen.path, (e[3] for e in manifest.values() if len(e) > 3))
             storage.publish(index_dir, gen, {"built_at": time.time()}, manifest, base=live)
             report.published = True
             # The replaced generation stays one more round for readers that still have it open.
@@ -205,6 +217,7 @@ def _write(
     progress: Callable[[int], None] | None,
     procs: int,
     allow_empty: bool,
+    titles: _TitleChanges,
 ) -> dict[str, list]:
     if live is None:
         ix = whoosh_index.create_in(gen.path, build_schema())
@@ -259,6 +272,9 @@ def _write(
                 writer.update_document(**article_fields(article, doc_json))
                 report.updated += 1
             origin = _origin_file(article)
+            if previous is not None and len(previous) > 3:
+                titles.removed.append(previous[3])
+            titles.added.append(article.title)
             manifest[article.id] = [digest, article.kind, origins.setdefault(origin, origin),
                                     article.title]
         if not seen and not allow_empty:
@@ -274,6 +290,8 @@ def _write(
             if (doc_id not in seen and origin and _under(origin, roots)
                     and not _under(origin, incomplete)):
                 writer.delete_by_term("id", doc_id)
+                if len(manifest[doc_id]) > 3:
+                    titles.removed.append(manifest[doc_id][3])
                 del manifest[doc_id]
                 report.deleted += 1
     except BaseException:

@@ -27,7 +27,8 @@ import mmap
 import os
 import re
 import tempfile
-from collections import Counter, defaultdict
+from array import array
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -37,7 +38,7 @@ from typing import BinaryIO
 import numpy as np
 
 from searchapp import arabic
-from searchapp.analysis import tokens_with_offsets
+from searchapp.analysis import _WORDS as WORDS
 
 _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ALPHABET = sorted(set(arabic.normalize("ابتثجحخدذرزسشصضطظعغفقكلمنهويءئؤة")))
@@ -117,33 +118,100 @@ class _Titles:
 
 def write_suggestions(directory: str | os.PathLike, titles: Iterable[str]) -> None:
     """Persist what :class:`Suggester` serves, at index time: counting title words and
-    sorting titles took 20 s at a million articles, too long for a server's start or for
-    the switch to a new generation."""
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    sorting titles is a pass over every title, too long for a server's start or for the
+    switch to a new generation.
+
+    Words are counted by normalized form (``arabic.normalize``, what ``analyze_word`` calls
+    the surface) without stemming them: suggestions never need the stem, and stemming a
+    million titles' cold vocabulary was most of the cost (100 us a title, measured).
+    """
+    counts, display, keyed = _count_titles(titles)
+    _write_files(Path(directory), counts, display, iter(keyed))
+
+
+def _count_titles(titles: Iterable[str]) -> tuple[dict[str, int], dict[str, str],
+                                                  list[tuple[str, str]]]:
+    """(word counts, written form per word, sorted (key, title) lines) of ``titles``."""
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
     keyed: list[tuple[str, str]] = []
+    normalize = arabic.normalize
     for title in titles:
-        for surface, _, s, e in tokens_with_offsets(title):
+        marked = _MARKS.search(title) is not None
+        for m in WORDS.finditer(title):
+            raw = m.group()
+            surface = normalize(raw)
             if len(surface) >= 2 and not surface.isdigit():
-                spellings[surface][strip_marks(title[s:e])] += 1
+                pairs[surface, strip_marks(raw) if marked else raw] += 1
         title = _LINE_BREAKS.sub(" ", title)
-        keyed.append((arabic.normalize(title), title))
-    counts = {w: c.total() for w, c in spellings.items()}
+        keyed.append((normalize(title), title))
+    counts: dict[str, int] = defaultdict(int)
+    display: dict[str, str] = {}
+    best: dict[str, int] = {}
+    for (surface, written), n in pairs.items():
+        counts[surface] += n
+        if n > best.get(surface, 0):
+            best[surface], display[surface] = n, written
+    keyed.sort()
+    return counts, display, keyed
+
+
+def update_suggestions(directory: str | os.PathLike, base: str | os.PathLike,
+                       added: list[str], removed: list[str]) -> None:
+    """The suggestions of ``base`` (the previous generation) with the titles of ``added``
+    articles counted in and those of ``removed`` ones counted out: an incremental reindex of
+    a thousand articles must not recount a million titles (~55 s).
+
+    Counts of words outside the kept ``MAX_WORDS`` were not recorded, so such a word comes
+    back with only the new titles' count; the next full rebuild recounts exactly.
+    """
+    base = Path(base)
+    with open(base / WORDS_FILE, encoding="utf-8") as f:
+        rows = json.load(f)
+    counts = {w: c for w, c, _ in rows}
+    display = {w: d for w, _, d in rows}
+    add_counts, add_display, add_keyed = _count_titles(added)
+    del_counts, _, del_keyed = _count_titles(removed)
+    for w, n in add_counts.items():
+        counts[w] = counts.get(w, 0) + n
+        display.setdefault(w, add_display[w])
+    for w, n in del_counts.items():
+        if w in counts:
+            counts[w] -= n
+            if counts[w] <= 0:
+                del counts[w], display[w]
+    gone: dict[tuple[str, str], int] = defaultdict(int)
+    for pair in del_keyed:
+        gone[pair] += 1
+    old = _Titles(base / TITLES_FILE, base / OFFSETS_FILE)
+
+    def kept_old() -> Iterator[tuple[str, str]]:
+        for i in range(len(old)):
+            pair = old.line(i)
+            if gone.get(pair):
+                gone[pair] -= 1
+                continue
+            yield pair
+
+    _write_files(Path(directory), counts, display, heapq.merge(kept_old(), add_keyed))
+
+
+def _write_files(root: Path, counts: dict[str, int], display: dict[str, str],
+                 keyed: Iterator[tuple[str, str]]) -> None:
     kept = heapq.nlargest(MAX_WORDS, counts, key=lambda w: (counts[w], w))
-    words = sorted((w, counts[w], spellings[w].most_common(1)[0][0]) for w in kept)
-    root = Path(directory)
+    words = sorted((w, counts[w], display[w]) for w in kept)
     # Each file is written beside and renamed over its name: a new generation starts as hard
     # links to the previous one's files, which a running server may still be reading.
     with _replacing(root / WORDS_FILE) as f:
         f.write(json.dumps(words, ensure_ascii=False, separators=(",", ":")).encode())
-    keyed.sort()
-    offsets = np.zeros(len(keyed) + 1, dtype=np.int64)
+    offsets = array("q", [0])
     with _replacing(root / TITLES_FILE) as f:
         pos = 0
-        for i, (key, title) in enumerate(keyed, 1):
+        for key, title in keyed:
             line = f"{key}\t{title}\n".encode()
             f.write(line)
             pos += len(line)
-            offsets[i] = pos
+            offsets.append(pos)
+    offsets = np.frombuffer(offsets, dtype=np.int64)
     with _replacing(root / OFFSETS_FILE) as f:
         np.save(f, offsets)
 

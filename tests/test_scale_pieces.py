@@ -232,3 +232,34 @@ def test_top_k_equals_a_full_sort(sort):
             ref = sorted(cand, key=lambda d: (table.dates[d] == fastscore._NO_DATE,
                                               sign * table.dates[d], d))
         assert [d for d, _ in got] == [int(d) for d in ref[:k]], (sort, k)
+
+
+def test_incremental_suggestions_equal_a_full_recount(tmp_path):
+    """An incremental reindex updates the previous generation's suggestions with the titles
+    that came and went, instead of recounting every title: the result must be the same."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _write_corpus(corpus / "a.jsonl", 40)
+    _write_corpus(corpus / "b.jsonl", 10, start=40, extra="مطارات")
+    index = tmp_path / "index"
+    reindex([str(corpus)], index, full=True)
+    # a.jsonl: 3 articles retitled, 32 unchanged titles, 8 new (3 of them ids b.jsonl had);
+    # b.jsonl removed: its other 7 articles deleted
+    _write_corpus(corpus / "a.jsonl", 43, extra="زرافات")
+    lines = (corpus / "a.jsonl").read_text("utf-8").splitlines()
+    (corpus / "a.jsonl").write_text("\n".join(lines[:3] + [
+        json.dumps({**json.loads(x), "title": json.loads(x)["title"].replace(" زرافات", "")},
+                   ensure_ascii=False) for x in lines[3:35]] + lines[35:]) + "\n", "utf-8")
+    (corpus / "b.jsonl").unlink()
+    report = reindex([str(corpus)], index)
+    assert report.updated and report.deleted == 7 and report.documents == 43
+    gen = storage.current_generation(index)
+    full = tmp_path / "full"
+    full.mkdir()
+    write_suggestions(full, [e[3] for e in gen.manifest().values()])
+    incremental, recount = Suggester(gen.path), Suggester(full)
+    assert incremental.counts == recount.counts and "مطارات" not in incremental.counts
+    assert incremental.display == recount.display
+    lines_of = [incremental._titles.line(i) for i in range(len(incremental._titles))]
+    assert lines_of == [recount._titles.line(i) for i in range(len(recount._titles))]
+    assert len(lines_of) == 43
