@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 
 from whoosh import multiproc
@@ -50,8 +51,27 @@ class _GuardedTask(SubWriterTask):
         super().run()
 
 
+class WriterDied(RuntimeError):
+    """A writer process ended before its work was done (killed, out of memory)."""
+
+
 class GuardedMpWriter(MpWriter):
-    """``MpWriter`` whose processes never outlive the reindex that started them."""
+    """``MpWriter`` whose processes never outlive the reindex that started them, and whose
+    reindex never outlives them either.
+
+    Whoosh's parent waits for a dead writer forever (a blocking ``put`` on the full job queue:
+    seen here when writer processes were killed) or, at commit, publishes the segments of the
+    writers that survived: an index silently missing the dead writer's articles. Here a put
+    waits at most a second at a time between checks of the writers, and the commit refuses
+    to publish unless every writer finished cleanly.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every put on the job queue (documents, and the stop signals at commit) checks the
+        # writers between waits instead of blocking on a queue nobody reads any more.
+        self._queue_put = self.jobqueue.put
+        self.jobqueue.put = self._guarded_put
 
     def _new_task(self) -> SubWriterTask:
         task = _GuardedTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
@@ -59,6 +79,29 @@ class GuardedMpWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def _check_tasks(self) -> None:
+        for task in self.tasks:
+            if task.exitcode is not None and task.exitcode != 0:
+                raise WriterDied(
+                    f"a writer process (pid {task.pid}) died with exit code {task.exitcode} "
+                    "before finishing its articles (killed, or out of memory?); nothing was "
+                    "published")
+
+    def _guarded_put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        while True:
+            self._check_tasks()
+            try:
+                return self._queue_put(item, timeout=1.0)
+            except queue.Full:
+                continue
+
+    def _commit_toc(self, segments) -> None:
+        for task in self.tasks:  # joined by now: every one must have finished cleanly
+            if task.exitcode is None:
+                task.join()
+        self._check_tasks()
+        super()._commit_toc(segments)
 
     def cancel(self) -> None:
         try:

@@ -263,3 +263,31 @@ def test_incremental_suggestions_equal_a_full_recount(tmp_path):
     lines_of = [incremental._titles.line(i) for i in range(len(incremental._titles))]
     assert lines_of == [recount._titles.line(i) for i in range(len(recount._titles))]
     assert len(lines_of) == 43
+
+
+def test_a_dead_writer_process_fails_the_build_and_publishes_nothing(tmp_path, monkeypatch):
+    """Whoosh's parent published the surviving writers' segments (an index missing the dead
+    writer's articles) or, once the job queue was full, waited for the dead one forever."""
+    from searchapp.fastwriter import FastSegmentWriter
+    from searchapp.mpwriter import WriterDied
+
+    corpus = tmp_path / "c.jsonl"
+    _write_corpus(corpus, 1200)
+    index = tmp_path / "index"
+    reindex([str(tmp_path / "c.jsonl")], index, full=True)
+    before = storage.current_name(index)
+    parent = __import__("os").getpid()
+    original = FastSegmentWriter.add_document
+
+    def dying(self, **fields):
+        if __import__("os").getpid() != parent and self.docnum == 100:
+            __import__("os")._exit(9)  # a writer killed mid-build (OOM killer, kill -9)
+        return original(self, **fields)
+
+    monkeypatch.setattr(FastSegmentWriter, "add_document", dying)
+    started = time.monotonic()
+    with pytest.raises(WriterDied, match="exit code 9"):
+        reindex([str(corpus)], index, full=True, procs=2)
+    assert time.monotonic() - started < 60
+    assert storage.current_name(index) == before
+    assert SearchEngine(index).search("سوريا").total == 1200
