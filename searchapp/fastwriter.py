@@ -162,11 +162,14 @@ class TermPool:
         if not self.fields:
             return
         name = f"{os.getpid()}_{len(self.runs)}_{id(self)}.termrun"
+        # One pickle per record, not one Pickler/Unpickler per run: their memo keeps every
+        # object written or read alive, which held all runs in memory at the final merge
+        # (4 GB per writer process at a million articles).
         with self.tempstore.create_file(name).raw_file() as f:
-            dump = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump
             for key, (d, w, vl, blob) in self._sorted():
-                dump((key, d.tobytes(), w.tobytes(), vl.tobytes(), bytes(blob)))
-            dump(None)
+                pickle.dump((key, d.tobytes(), w.tobytes(), vl.tobytes(), bytes(blob)), f,
+                            pickle.HIGHEST_PROTOCOL)
+            pickle.dump(None, f)
         self.runs.append(name)
         self.fields = {}
         self.size = 0
@@ -174,8 +177,7 @@ class TermPool:
     def _run(self, name: str) -> Iterator[tuple[tuple[str, bytes], int, TermPostings]]:
         order = self.runs.index(name)
         with self.tempstore.open_file(name).raw_file() as f:
-            load = pickle.Unpickler(f).load
-            while (rec := load()) is not None:
+            while (rec := pickle.load(f)) is not None:
                 key, d, w, vl, blob = rec
                 yield key, order, (array("I", d), array("f", w), array("I", vl),
                                    bytearray(blob))

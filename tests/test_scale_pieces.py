@@ -291,3 +291,25 @@ def test_a_dead_writer_process_fails_the_build_and_publishes_nothing(tmp_path, m
     assert time.monotonic() - started < 60
     assert storage.current_name(index) == before
     assert SearchEngine(index).search("سوريا").total == 1200
+
+
+def test_merging_spilled_runs_does_not_keep_them_in_memory(tmp_path):
+    """A run is read one record at a time: what the merge has passed is freed."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from searchapp.fastwriter import TermPool
+
+    pool = TermPool(FileStorage(str(tmp_path)), limitmb=4)
+    for docnum in range(6000):
+        for t in range(40):
+            pool.add(("body", b"t%05d" % ((docnum * 40 + t) % 20000), docnum, 1.0, b"x" * 30))
+    assert 5 <= len(pool.runs) <= 60
+    total = sum(f.stat().st_size for f in tmp_path.glob("*.termrun"))
+    tracemalloc.start()
+    peak = 0
+    for i, _ in enumerate(pool.iter_terms()):
+        if i % 500 == 0:
+            peak = max(peak, tracemalloc.get_traced_memory()[0])
+    tracemalloc.stop()
+    assert total > 2_000_000
+    assert peak < total / 4, (peak, total)  # not the runs' content, only their heads
