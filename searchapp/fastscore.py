@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -285,6 +286,13 @@ class Scored:
     scores: np.ndarray
     matched: np.ndarray
 
+    @cached_property
+    def candidates(self) -> np.ndarray:
+        """The matched document numbers, computed once for the total, the facets and the
+        page (three boolean-mask passes over a million documents were ~10 ms a query).
+        Read it only once ``matched`` is final (filters applied)."""
+        return np.flatnonzero(self.matched)
+
 
 class FastScorer:
     """Scores a :class:`Plan` with the formula of :func:`searchapp.ranking.build`."""
@@ -394,7 +402,7 @@ def filter_mask(table: DocTable, filters: dict[str, list[str]], date_from: datet
 
 def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, float]]:
     """The first ``k`` (docnum, score) of the ranking (or of the date order)."""
-    cand = np.nonzero(scored.matched)[0]
+    cand = scored.candidates
     if not len(cand) or k <= 0:
         return []
     if sort == "relevance":
@@ -417,7 +425,7 @@ def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, f
 
 
 def facet_counts(scored: Scored, codes: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
-    picked = codes[scored.matched]
+    picked = codes[scored.candidates]
     picked = picked[picked >= 0]
     counts = np.bincount(picked, minlength=len(values))
     pairs = [(values[i], int(c)) for i, c in enumerate(counts) if c]
