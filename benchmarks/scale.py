@@ -16,7 +16,7 @@ and the HTTP JSON API, as a deployment would. For each size, in order:
    with N lines). *JSONL MB* is its size.
 2. **Full build**: ``searchapp reindex WORK/corpus-N.jsonl --index WORK/ix-N --full`` as a
    subprocess (it forks writer processes). *build s* is wall time, *build articles/s* is N over
-   it. *peak PSS GB* is the highest sum, sampled every 0.25 s, of ``Pss`` (smaps_rollup) over
+   it. *peak PSS GB* is the highest sum, sampled every second, of ``Pss`` (smaps_rollup) over
    the process and all its descendants. PSS, not RSS: the writers are forked and share the
    parent's pages copy-on-write and the page cache of the same files; RSS counts every shared
    page once per process and overstates the tree, PSS charges each process its share, so the
@@ -106,7 +106,8 @@ from searchapp.web_args import MONTHS_AR
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("question", "keywords", "phrase", "prefix", "or", "month", "filter", "newest")
 DELTA = 1000
-SAMPLE_SECONDS = 0.25
+#: Reading smaps_rollup of GB-sized processes costs CPU: at 0.25 s, 10-30% of a core.
+SAMPLE_SECONDS = 1.0
 READY_TIMEOUT = 120.0
 PAUSE_AFTER = 10.0  # seconds after the incremental reindex still counted in the pause
 SWITCH_AFTER = 2.0  # ... and at least this long after the server switched generation
