@@ -130,7 +130,7 @@ class SearchEngine:
             with self._prepare_lock:
                 live = self._prepare(preload=True)
             log.info("now serving generation %s (%d articles, prepared in %.1f s)",
-                     live.gen.name, live.table.n, time.perf_counter() - started)
+                     live.gen.name, int(live.table.live.sum()), time.perf_counter() - started)
         except Exception as e:  # keep serving the previous generation
             self._failed_marker = marker
             log.error("new index generation not served, still serving %s: %s",
