@@ -162,3 +162,34 @@ def score(ranks: list[int | None], seconds: list[float]) -> Scores:
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
     return Scores(mrr, r10, r100, statistics.median(ms), p95, n)
+
+
+# ----------------------------------------------------------------------------- /proc
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and all its descendants, from /proc."""
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return out
+
+
+def tree_sum(pid: int, name: str, key: str) -> int:
+    """Sum over the process tree of the ``key:`` line (kB) of /proc/PID/``name``, in bytes."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/{name}") as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total

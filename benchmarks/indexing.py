@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,26 +26,9 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.common import tree_sum
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of ``pid`` and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    stack.extend(int(c) for c in f.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return total
 
 
 def _dir_size(path: Path) -> int:
@@ -64,7 +46,7 @@ def run_child(system: str, data: str, out: Path, limit: int | None) -> dict:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, tree_sum(proc.pid, "status", "VmRSS"))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -96,7 +96,14 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from benchmarks.common import Query, arcd_documents, check_paths, rank_of, score
+from benchmarks.common import (
+    Query,
+    arcd_documents,
+    check_paths,
+    rank_of,
+    score,
+    tree_sum,
+)
 from benchmarks.latency import percentiles
 from benchmarks.load import HOST, _free_port
 from benchmarks.queries import _FUNCTION, fold, known_items
@@ -351,36 +358,6 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 # ----------------------------------------------------------------------------- /proc
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and all its descendants (as ``benchmarks.indexing._tree_rss`` walks them)."""
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    stack.extend(int(c) for c in f.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return out
-
-
-def tree_sum(pid: int, name: str, key: str) -> int:
-    """Sum over the process tree of the ``key:`` line (kB) of /proc/PID/``name``, in bytes."""
-    total = 0
-    for p in tree_pids(pid):
-        try:
-            with open(f"/proc/{p}/{name}") as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return total
-
-
 class PeakSampler:
     """Highest total PSS of a process tree, sampled in a thread until :meth:`stop`."""
 

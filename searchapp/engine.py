@@ -13,6 +13,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -88,7 +90,7 @@ class SearchEngine:
         if old is not None and old.gen.name == gen.name:
             self._live = replace(old, marker=marker)  # CURRENT rewritten, same generation
             return self._live
-        try:
+        with self._opening(gen):
             table = fastscore.DocTable(storage.open_whoosh(gen.path))
             if has_suggestions(gen.path):
                 sug = Suggester(gen.path)
@@ -98,15 +100,6 @@ class SearchEngine:
             live = _Live(gen, marker, table, sug)
             if preload:
                 live.preload()
-        except (AttributeError, ImportError) as e:
-            # The pickled schema names a class this version no longer has.
-            raise storage.IndexVersionError(
-                f"index at {os.path.abspath(self.index_dir)} was written by another "
-                f"version of searchapp ({e}); rebuild it with "
-                f"`{storage.rebuild_command(self.index_dir)}`"
-            ) from e
-        except CORRUPTION_ERRORS as e:
-            raise self._damage(gen, e) from e
         self._live = live
         if old is not None:  # threads still in a request on it finish with it
             old.table.release()
@@ -146,22 +139,29 @@ class SearchEngine:
         if getattr(local, "live", None) is not live or getattr(local, "searcher", None) is None:
             old = getattr(local, "searcher", None)
             if old is None or getattr(local, "generation", None) is not live.gen:
-                try:
+                with self._opening(live.gen):
                     local.searcher = storage.open_whoosh(live.gen.path).searcher(
                         weighting=self.ranking.weighting())
-                except (AttributeError, ImportError) as e:
-                    raise storage.IndexVersionError(
-                        f"index at {os.path.abspath(self.index_dir)} was written by another "
-                        f"version of searchapp ({e}); rebuild it with "
-                        f"`{storage.rebuild_command(self.index_dir)}`"
-                    ) from e
-                except CORRUPTION_ERRORS as e:
-                    raise self._damage(live.gen, e) from e
                 if old is not None:
                     old.close()
             local.live = live
             local.generation = live.gen
         return local.searcher
+
+    @contextmanager
+    def _opening(self, gen: storage.Generation) -> Iterator[None]:
+        """Errors while opening ``gen``, as the index errors the CLI and web report."""
+        try:
+            yield
+        except (AttributeError, ImportError) as e:
+            # The pickled schema names a class this version no longer has.
+            raise storage.IndexVersionError(
+                f"index at {os.path.abspath(self.index_dir)} was written by another "
+                f"version of searchapp ({e}); rebuild it with "
+                f"`{storage.rebuild_command(self.index_dir)}`"
+            ) from e
+        except CORRUPTION_ERRORS as e:
+            raise self._damage(gen, e) from e
 
     def _damage(self, gen: storage.Generation, err: BaseException) -> storage.IndexError_:
         """A read failure: the index was removed under us (503, not "damaged"), or damage."""
