@@ -14,15 +14,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from whoosh.analysis import StandardAnalyzer
 
-from benchmarks.common import Query, Scores, check_paths, digest, load_corpus, rank_of, score
+from benchmarks.common import (
+    Corpus,
+    Query,
+    Scores,
+    check_paths,
+    digest,
+    load_corpus,
+    path_fingerprint,
+    rank_of,
+    score,
+)
 from benchmarks.queries import known_items
 from benchmarks.systems import Ours, Stock
 from searchapp.analysis import _CACHE as word_cache
@@ -40,6 +52,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="cache for indexes and generated files (default: %(default)s)")
     p.add_argument("--limit-docs", type=int, default=None, metavar="N",
                    help="index a seeded subsample of N SaudiNewsNet articles (quick runs)")
+    p.add_argument("--scale-corpus", metavar="FILE",
+                   help="index this benchmarks.scalegen file instead (it holds SaudiNewsNet "
+                        "and the ARCD paragraphs first, then generated distractors)")
+    p.add_argument("--size", type=int, default=None, metavar="N",
+                   help="with --scale-corpus: index its first N articles (default: all)")
+    p.add_argument("--compare", action="append", default=None, metavar="KEY=VALUE",
+                   help="settings of a second configuration run beside --ranking's "
+                        "(repeatable; --compare old: the configuration before question "
+                        "ranking, OLD_CONFIG)")
     p.add_argument("--seed", type=int, default=13, help="query generation/subsample seed")
     p.add_argument("--known-items", type=int, default=1000, metavar="N",
                    help="number of known-item queries (default: %(default)s)")
@@ -54,22 +75,60 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+#: The configuration of round one (before question ranking), for ``--compare old``: every
+#: question setting off, idf and coordination as they were.
+OLD_CONFIG = ["questions=false"]
+
+
+def scale_corpus(base: Corpus, path: str, size: int | None, work: Path) -> Corpus:
+    """The scale corpus (its first ``size`` articles, written once under ``work``) as what
+    is indexed; the queries stay those of ``base`` (its articles come first in the file)."""
+    if not os.path.isfile(path):
+        sys.exit(f"error: scale corpus not found: {path!r} (make it with benchmarks.scalegen)")
+    fp = digest(path_fingerprint(path), size)
+    source = path
+    if size:
+        source = str(work / f"scale-{fp}.jsonl")
+        if not os.path.exists(source):
+            with open(path, encoding="utf-8") as f, open(source + ".tmp", "w",
+                                                         encoding="utf-8") as out:
+                out.writelines(itertools.islice(f, size))
+            os.replace(source + ".tmp", source)
+    return Corpus([source], base.articles, base.arcd_questions, fp)
+
+
 def ranking_from(overrides: list[str]) -> Ranking:
     base = Ranking()
     fields = {f.name for f in dataclasses.fields(Ranking)}
     weights = dict(base.field_weights)
     changes: dict = {}
+    question = dict(base.question)
     for item in overrides:
         key, _, value = item.partition("=")
-        if key in weights:
+        if key.startswith("question."):
+            sub = key.removeprefix("question.")
+            if sub not in weights and sub not in fields:
+                sys.exit(f"error: unknown ranking setting {key!r}")
+            current = weights.get(sub, getattr(base, sub, None))
+            question[sub] = _typed(current, value)
+        elif key in weights:
             weights[key] = float(value)
         elif key in fields:
-            current = getattr(base, key)
-            changes[key] = type(current)(value) if not isinstance(current, bool) else (
-                value.lower() in ("1", "true", "yes"))
+            changes[key] = _typed(getattr(base, key), value)
         else:
             sys.exit(f"error: unknown ranking setting {key!r}")
-    return dataclasses.replace(base, field_weights=weights, **changes)
+    return dataclasses.replace(base, field_weights=weights, question=question, **changes)
+
+
+def _typed(current: object, value: str) -> object:
+    """``value`` as the type of the setting it replaces (None-valued settings are floats)."""
+    if isinstance(current, bool):
+        return value.lower() in ("1", "true", "yes")
+    if isinstance(current, str):
+        return value
+    if value.lower() == "none":
+        return None
+    return float(value)
 
 
 def run_set(system, queries: list[Query]) -> Scores:
@@ -123,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = load_corpus(args.saudinewsnet, args.arcd, work, args.limit_docs, args.seed)
     snn = [a for a in corpus.articles if a.source != "arcd"]
-    cache = work / f"known-items-{digest(corpus.fingerprint, args.known_items, args.seed)}.json"
+    queries_fp = corpus.fingerprint
+    if args.scale_corpus:
+        corpus = scale_corpus(corpus, args.scale_corpus, args.size, work)
+    cache = work / f"known-items-{digest(queries_fp, args.known_items, args.seed)}.json"
     if cache.exists():
         pairs = [(Query(**c), Query(**v)) for c, v in json.loads(cache.read_text("utf-8"))]
     else:
@@ -144,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         if name == "ours":
             systems.append(Ours(corpus, work, ranking, args.rebuild))
+            if args.compare:
+                other = ranking_from(OLD_CONFIG if args.compare == ["old"] else args.compare)
+                systems.append(Ours(corpus, work, other, False, name="ours, compared"))
         elif name == "stock":
             systems.append(Stock(corpus, work, args.rebuild))
         else:
@@ -154,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         for set_name, queries in sets.items():
             results.setdefault(set_name, {})[system.name] = run_set(system, queries)
 
-    print(f"\n{len(corpus.articles)} documents; ranking: {ranking}\n")
+    documents = systems[0].documents if systems else 0
+    print(f"\n{documents} documents; ranking: {ranking}")
+    if args.compare:
+        print(f"compared: {other}")
+    print()
     print("| query set | n | system | MRR@10 | R@10 | R@100 | p50 ms | p95 ms |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for set_name, by_system in results.items():
@@ -187,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwall time: {wall:.0f} s")
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "documents": len(corpus.articles), "ranking": repr(ranking),
+            "documents": documents, "ranking": repr(ranking),
             "results": {k: {n: dataclasses.asdict(s) for n, s in v.items()}
                         for k, v in results.items()},
             "throughput": tp, "wall_seconds": wall,

@@ -32,9 +32,9 @@ def _fresh(path: Path, rebuild: bool) -> bool:
 
 
 class Ours:
-    name = "ours"
-
-    def __init__(self, corpus: Corpus, work: Path, ranking: Ranking, rebuild: bool) -> None:
+    def __init__(self, corpus: Corpus, work: Path, ranking: Ranking, rebuild: bool,
+                 name: str = "ours") -> None:
+        self.name = name
         self.dir = work / f"ours-{digest(corpus.fingerprint, analysis_fingerprint())}"
         self.build_seconds = 0.0
         if not _fresh(self.dir, rebuild):
@@ -47,6 +47,7 @@ class Ours:
                       file=sys.stderr)
             (self.dir / ".done").write_text(str(report.documents))
         self.engine = SearchEngine(self.dir / "index", ranking_config=ranking)
+        self.documents = self.engine.doc_count
 
     def search(self, q: str) -> list[str]:
         res = self.engine.search(q, per_page=100, snippets=False, facets=False)
@@ -76,6 +77,7 @@ class Stock:
             self.build_seconds = time.perf_counter() - started
             (self.dir / ".done").write_text(str(len(corpus.articles)))
         self.ix = whoosh_index.open_dir(self.dir)
+        self.documents = self.ix.doc_count()
         self.searcher = self.ix.searcher()
         self.parser = MultifieldParser(["title", "body"], self.ix.schema, group=OrGroup)
 

@@ -17,11 +17,16 @@ class CoordinatedMatcher(matching.Matcher):
     ``(matched/total) ** power``. Flat (no binary tree) so it knows which words match."""
 
     def __init__(self, subs: list[matching.Matcher], power: float, total: int,
-                 boost: float = 1.0) -> None:
+                 boost: float = 1.0, weights: list[float] | None = None) -> None:
         self._subs = subs
         self._power = power
         self._total = total
         self._boost = boost
+        # Each matcher's weight in the matched count (None: 1 each); kept by identity, as
+        # replace() drops exhausted matchers.
+        self._weights = None if weights is None else dict(zip(map(id, subs), weights,
+                                                              strict=True))
+        self._weight_total = total if weights is None else sum(weights)
         self._id: int | None = None
         self._find()
 
@@ -41,8 +46,9 @@ class CoordinatedMatcher(matching.Matcher):
         self._find()
 
     def copy(self) -> CoordinatedMatcher:
+        weights = None if self._weights is None else [self._weights[id(m)] for m in self._subs]
         return CoordinatedMatcher([m.copy() for m in self._subs], self._power, self._total,
-                                  self._boost)
+                                  self._boost, weights)
 
     def replace(self, minquality=0):
         active = [m for m in self._subs if m.is_active()]
@@ -87,7 +93,10 @@ class CoordinatedMatcher(matching.Matcher):
     def score(self) -> float:
         here = self._current()
         s = sum(m.score() for m in here)
-        return s * self._boost * (len(here) / self._total) ** self._power
+        if self._weights is None:
+            return s * self._boost * (len(here) / self._total) ** self._power
+        matched = sum(self._weights[id(m)] for m in here)
+        return s * self._boost * (matched / self._weight_total) ** self._power
 
     def weight(self) -> float:
         return sum(m.weight() for m in self._current())
@@ -114,23 +123,29 @@ class Coordinated(wq.compound.CompoundQuery):
 
     JOINT = " COORD "
 
-    def __init__(self, subqueries, boost: float = 1.0, power: float = 1.0) -> None:
+    def __init__(self, subqueries, boost: float = 1.0, power: float = 1.0,
+                 weights: list[float] | None = None) -> None:
         super().__init__(subqueries, boost=boost)
         self.power = power
+        #: Per-word weight in the matched count (None: every word counts 1).
+        self.weights = weights
 
     def __eq__(self, other: object) -> bool:
-        return super().__eq__(other) and self.power == other.power  # type: ignore[attr-defined]
+        return (super().__eq__(other) and self.power == other.power  # type: ignore[attr-defined]
+                and self.weights == other.weights)  # type: ignore[attr-defined]
 
     __hash__ = wq.compound.CompoundQuery.__hash__
 
     def normalize(self) -> wq.Query:
         # Never flatten or drop words: the word count is part of the score.
-        return self.__class__([q.normalize() for q in self.subqueries], self.boost, self.power)
+        return self.__class__([q.normalize() for q in self.subqueries], self.boost, self.power,
+                              self.weights)
 
     def apply(self, fn):
-        return self.__class__([fn(q) for q in self.subqueries], self.boost, self.power)
+        return self.__class__([fn(q) for q in self.subqueries], self.boost, self.power,
+                              self.weights)
 
     def matcher(self, searcher, context=None):
         subs = [q.matcher(searcher, context) for q in self.subqueries]
-        m = CoordinatedMatcher(subs, self.power, len(subs), self.boost)
+        m = CoordinatedMatcher(subs, self.power, len(subs), self.boost, self.weights)
         return m if m.is_active() else matching.NullMatcher()

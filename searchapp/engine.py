@@ -209,25 +209,31 @@ class SearchEngine:
         per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = querylang.parse(q)
+        parsed = querylang.parse(q, question=None if self.ranking.questions else False)
         searcher = self._searcher()
         spec = self._filter_spec(parsed, filters, date_from, date_to)
         try:
             plan = None if explain else fastscore.plan(parsed)
+            rk = self.ranking_for(parsed)
             if plan is not None:
                 return self._fast_search(q, parsed, plan, searcher, page, per_page, snippets,
-                                         spec, sort, facets, suggest, started)
+                                         spec, sort, facets, suggest, started, rk)
             return self._search(q, parsed, searcher, page, per_page, snippets,
-                                self._filter(spec), sort, facets, suggest, explain, started)
+                                self._filter(spec), sort, facets, suggest, explain, started, rk)
         except CORRUPTION_ERRORS as e:
             raise self._damage(self._local.generation, e) from e
 
+    def ranking_for(self, parsed: querylang.ParsedQuery) -> ranking.Ranking:
+        """The ranking of one query: a question is ranked as a passage query
+        (``Ranking.question``), anything else with the configured ranking."""
+        return self.ranking.for_question() if parsed.question else self.ranking
+
     def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
-                suggest, explain, started) -> SearchResults:
+                suggest, explain, started, rk) -> SearchResults:
         """Queries the fast path does not plan (phrases, prefixes, OR, months, explain): the
         Whoosh query of :func:`ranking.build`, scored by :class:`ranking.Executor` over the
         same arrays as the fast path, so facets, date order and paging are computed alike."""
-        query, words = ranking.build(parsed, searcher.reader(), self.ranking)
+        query, words = ranking.build(parsed, searcher.reader(), rk)
         result = SearchResults(query=q, total=0, page=page, per_page=per_page)
         if query is None:
             if filt is None:
@@ -235,7 +241,7 @@ class SearchEngine:
                 return result
             query = wq.Every()
         table = self._table()
-        executor = ranking.Executor(table, searcher, self.ranking)
+        executor = ranking.Executor(table, searcher, rk)
         scored = fastscore.Scored(*executor.score(query))
         if filt is not None:
             scored.matched &= executor.mask(filt)
@@ -283,9 +289,9 @@ class SearchEngine:
             live.preload()
 
     def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
-                     facets, suggest, started) -> SearchResults:
+                     facets, suggest, started, rk) -> SearchResults:
         table = self._table()
-        scorer = fastscore.FastScorer(table, self.ranking)
+        scorer = fastscore.FastScorer(table, rk)
         scored = scorer.score(plan) if plan.positive else scorer.everything(plan)
         if not plan.positive and not plan.negative and not spec.active:
             scored.matched[:] = False  # an empty query lists nothing
@@ -371,7 +377,8 @@ class SearchEngine:
 
     def query_words(self, q: str) -> ranking.Words:
         """The words a query highlights (stems, exact forms, prefixes), as in its snippets."""
-        _, words = ranking.build(querylang.parse(q), self._searcher().reader(), self.ranking)
+        parsed = querylang.parse(q, question=None if self.ranking.questions else False)
+        _, words = ranking.build(parsed, self._searcher().reader(), self.ranking_for(parsed))
         return words
 
     # -- suggestions ----------------------------------------------------------------------

@@ -14,7 +14,6 @@ against Whoosh's on the same index. Phrases, prefixes, OR, and month names go th
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,8 +28,15 @@ from whoosh.util.times import datetime_to_long
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import ParsedQuery
-from searchapp.ranking import Ranking, Words, tanween_variant
-from searchapp.schema import TEXT_FIELDS
+from searchapp.ranking import (
+    Ranking,
+    Words,
+    coordination_weights,
+    is_informative,
+    term_idf,
+    word_terms,
+)
+from searchapp.schema import SCORED_FIELDS
 from searchapp.sparse import union
 from searchapp.synonyms import find_months
 
@@ -68,7 +74,7 @@ def plan(parsed: ParsedQuery) -> Plan | None:
             return None
         surface, stem, _, _ = toks[0]
         (neg if c.negated else pos).append((surface, stem))
-    if find_months([s for s, _ in pos]):
+    if not parsed.question and find_months([s for s, _ in pos]):
         return None
     drop = any(not arabic.is_stop_word(s) for s, _ in pos)
     kept, seen = [], set()
@@ -95,7 +101,7 @@ class DocTable:
         self.live[list(reader.all_doc_ids())] = True
         self.lengths: dict[str, np.ndarray] = {}
         self.avg_length: dict[str, float] = {}
-        for f in TEXT_FIELDS:
+        for f in SCORED_FIELDS:
             self.lengths[f] = self._lengths(reader, f)
             self.avg_length[f] = (reader.field_length(f) / self.n) if self.n else 1.0
         self.codes: dict[str, np.ndarray] = {}
@@ -302,14 +308,17 @@ class FastScorer:
         self.r = ranking
         weighting = ranking.weighting()
         self.k1 = weighting.K1
-        self._b = {f: weighting._field_B.get(f, weighting.B) for f in TEXT_FIELDS}
+        self._b = {f: weighting._field_B.get(f, weighting.B) for f in SCORED_FIELDS}
+
+    def _df(self, field: str, text: str) -> int:
+        return self.t.doc_frequency(field, text) if field in self.t.reader.schema else 0
 
     def _term_scores(self, field: str, text: str, boost: float
                      ) -> tuple[np.ndarray, np.ndarray] | None:
         ids, tf = self.t.postings(field, text)
         if not len(ids):
             return None
-        idf = math.log(self.t.n / (self.t.doc_frequency(field, text) + 1)) + 1
+        idf = term_idf(self.t.n, self.t.doc_frequency(field, text), self.r.idf)
         b, k1 = self._b[field], self.k1
         dl = self.t.lengths[field][ids]
         score = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl / self.t.avg_length[field]))
@@ -324,14 +333,9 @@ class FastScorer:
         per word. The sums are taken in the same order as a dense accumulator would, so the
         scores are bit-for-bit what they were.
         """
-        alt = tanween_variant(surface, stem) if self.r.tanween_alt else None
-        parts = []
-        for f, w in fields.items():
-            parts.append(self._term_scores(f, stem, w))
-            if surface != stem:
-                parts.append(self._term_scores(f, surface, w * self.r.exact_bonus))
-            if alt:
-                parts.append(self._term_scores(f, alt, w * self.r.tanween_alt))
+        parts = [self._term_scores(f, t, b) for terms in word_terms(surface, stem, self.r,
+                                                                    self._df, fields)
+                 for f, t, b in terms]
         parts = [p for p in parts if p is not None]
         if not parts:
             return _NO_IDS, _NO_SCORES
@@ -353,17 +357,24 @@ class FastScorer:
         t_cnt = np.zeros(n)
         r_cnt = np.zeros(n)
         any_cnt = np.zeros(n)
-        for surface, stem in p.positive:
+        seen = np.zeros(n, dtype=bool)
+        weights = coordination_weights([is_informative(stem, r, self._df, n)
+                                        for _, stem in p.positive], r) if n_words > 1 else None
+        for i, (surface, stem) in enumerate(p.positive):
             t_ids, t_acc = self._word(surface, stem, title)
             r_ids, r_acc = self._word(surface, stem, rest)
             t_sum[t_ids] += t_acc
             r_sum[r_ids] += r_acc
-            t_cnt[t_ids] += 1
-            r_cnt[r_ids] += 1
-            any_cnt[union([t_ids, r_ids], n)] += 1
-        cand = np.nonzero(any_cnt)[0]
+            wt = 1.0 if weights is None else weights[i]
+            t_cnt[t_ids] += wt
+            r_cnt[r_ids] += wt
+            any_cnt[union([t_ids, r_ids], n)] += wt
+            seen[union([t_ids, r_ids], n)] = True
+        if weights is not None:
+            n_words = sum(weights)
+        cand = np.nonzero(seen)[0]
         scores = np.zeros(n)
-        if n_words == 1:
+        if len(p.positive) == 1:
             scores[cand] = t_sum[cand] + r_sum[cand]
         elif r.title_coord != r.coord:
             scores[cand] = (t_sum[cand] * (t_cnt[cand] / n_words) ** r.title_coord

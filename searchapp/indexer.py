@@ -89,13 +89,15 @@ def article_fields(article: Article, doc_json: str | None = None) -> dict:
 
     ``doc_json`` is ``article.canonical_json()`` when the caller already has it.
     """
+    body = "\n\n".join(article.paragraphs)
     fields = {
         "id": article.id,
         "kind": article.kind,
         "title": article.title,
         "subtitle": article.subtitle,
         "captions": "\n".join(c.text for c in article.captions),
-        "body": "\n\n".join(article.paragraphs),
+        "body": body,
+        "body_forms": body,
         "source": article.source,
         "section": article.section,
         "author": article.author,

@@ -51,6 +51,9 @@ class ParsedQuery:
     dropped_clauses: int = 0
     dropped_alternatives: int = 0
     demoted_prefixes: int = 0
+    #: A natural-language question (:mod:`searchapp.questions`): its quotes, hyphens, أو and
+    #: month-like words were read as words, and it is ranked as a passage query.
+    question: bool = False
 
 
 def _date_bounds(value: str) -> tuple[datetime, datetime] | None:
@@ -86,10 +89,22 @@ def _parse_date(value: str, parsed: ParsedQuery) -> bool:
     return True
 
 
-def parse(raw: str) -> ParsedQuery:
-    """Parse ``raw`` (never raises; output bounded to ``MAX_CLAUSES`` clauses)."""
-    parsed = ParsedQuery()
+def parse(raw: str, question: bool | None = None) -> ParsedQuery:
+    """Parse ``raw`` (never raises; output bounded to ``MAX_CLAUSES`` clauses).
+
+    ``question`` (None: detect it, :func:`searchapp.questions.is_question`): in a question,
+    only the unambiguous syntax is read (``field:value`` filters and ``date:``); quotes,
+    hyphens, ``-``, ``*`` and OR/أو are words or separators, as the writer meant them
+    (``متى اصدرت النمسا-المجر``, ``كتاب "معالم العالم``, ``جماعية او فردية``).
+    """
+    from searchapp.questions import is_question
+
     raw = (raw or "")[:MAX_QUERY_CHARS]
+    if question is None:
+        question = is_question(raw)
+    if question:
+        return _parse_question(raw)
+    parsed = ParsedQuery()
     pending_or = False
     count = prefixes = 0
     for m in _TOKEN.finditer(raw):
@@ -133,6 +148,34 @@ def parse(raw: str) -> ParsedQuery:
             else:
                 parsed.clauses.append(clause)
             pending_or = False
+    return parsed
+
+
+_LITERAL_SEPARATORS = re.compile(r'["*]|(?<!\S)-+|-+(?!\S)|(?<=\w)-(?=\w)')
+
+
+def _parse_question(raw: str) -> ParsedQuery:
+    """A question: its filters, then every other token as plain words (see ``parse``)."""
+    parsed = ParsedQuery(question=True)
+    words: list[str] = []
+    for token in raw.split():
+        fld, sep, value = token.partition(":")
+        key = fld.lower()
+        if sep and value and key in FILTER_FIELDS and fld.isascii():
+            parsed.filters.setdefault(key, []).append(value.strip('"'))
+            continue
+        if sep and key == "date" and _parse_date(value.strip(), parsed):
+            continue
+        words.append(token)
+    text = _LITERAL_SEPARATORS.sub(" ", " ".join(words))
+    for piece in _PUNCT.split(text):
+        piece = piece.strip("-")
+        if not piece:
+            continue
+        if len(parsed.clauses) >= MAX_CLAUSES:
+            parsed.dropped_clauses += 1
+            continue
+        parsed.clauses.append(Clause(piece))
     return parsed
 
 

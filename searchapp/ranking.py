@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from whoosh import query as wq
@@ -36,7 +37,14 @@ from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.coordination import Coordinated
 from searchapp.querylang import Clause, ParsedQuery
-from searchapp.schema import SHORT_GAPS, TEXT_FIELDS, PackedPositions, decode_positions
+from searchapp.schema import (
+    BODY_FORMS,
+    SCORED_FIELDS,
+    SHORT_GAPS,
+    TEXT_FIELDS,
+    PackedPositions,
+    decode_positions,
+)
 from searchapp.sparse import union
 from searchapp.synonyms import find_months, month_names
 
@@ -46,6 +54,13 @@ from searchapp.synonyms import find_months, month_names
 MAX_PREFIX_TERMS = 16
 MAX_PREFIX_SCAN = 200
 MAX_PREFIX_POSTINGS = 100_000
+
+
+#: How a question is ranked: as a passage query. See ``Ranking`` for the figures.
+QUESTION_SETTINGS: dict[str, object] = {
+    "title": 2.0, "coord": 0.5, "bm25_k1": 3.0, "exact_bonus": 0.0, "body_exact": 0.4,
+    "generic_df": 0.1, "generic_coord": 0.2,
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,8 @@ class Ranking:
     )
     #: Weight of the exact surface form relative to the stem (added on top of the stem's).
     exact_bonus: float = 0.8
+    #: The same for the body, whose exact forms are the positionless ``body_forms`` field.
+    body_exact: float = 0.0
     #: Coordination strength: scores are multiplied by (matched/total words) ** coord.
     coord: float = 1.0
     #: The title is scored as its own coordinated group, with this strength: a title holding
@@ -84,6 +101,8 @@ class Ranking:
     title_coord: float = 2.0
     #: Weight of the tanween-without-mark alternative (see ``tanween_variant``); 0 disables.
     tanween_alt: float = 1.0
+    #: Weight of the stem without a glued ب/ل/ك/ف (see ``clitic_variant``); 0 disables.
+    clitic_alt: float = 0.0
     bm25_b: float = 1.0
     bm25_k1: float = 1.6
     #: Per-field BM25 length normalization (Whoosh's ``<field>_B``); None: use ``bm25_b``.
@@ -91,12 +110,58 @@ class Ranking:
     subtitle_b: float | None = None
     captions_b: float | None = None
     body_b: float | None = None
+    #: ``"whoosh"``: log(N / (df + 1)) + 1, never below 1; ``"bm25"``: Robertson-Sparck Jones
+    #: log(1 + (N - df + 0.5) / (df + 0.5)) as Lucene, near 0 for a word in most documents.
+    idf: str = "whoosh"
+    #: A word whose stem is in more than this fraction of bodies is generic: it scores, but
+    #: does not count in coordination (1.0: every word counts).
+    generic_df: float = 1.0
+    #: A generic word's weight in the coordination count (an informative word's is 1).
+    generic_coord: float = 0.0
+    #: Detect questions (:mod:`searchapp.questions`), read their syntax as words and rank
+    #: them with the ``question`` settings.
+    questions: bool = True
+    #: Settings that replace the ones above for a question (``for_question``): keys are
+    #: Ranking fields or field names (a field weight).
+    question: dict[str, object] = field(default_factory=lambda: dict(QUESTION_SETTINGS))
 
     def weighting(self) -> scoring.WeightingModel:
         per_field = {f"{f}_B": b for f, b in (
             ("title", self.title_b), ("subtitle", self.subtitle_b),
             ("captions", self.captions_b), ("body", self.body_b)) if b is not None}
-        return scoring.BM25F(B=self.bm25_b, K1=self.bm25_k1, **per_field)
+        return _BM25F(self.idf, B=self.bm25_b, K1=self.bm25_k1, **per_field)
+
+    def for_question(self) -> Ranking:
+        """The ranking a question gets: this one with the ``question`` settings applied."""
+        weights = dict(self.field_weights)
+        changes: dict[str, object] = {}
+        for key, value in self.question.items():
+            if key in weights:
+                weights[key] = float(value)  # type: ignore[arg-type]
+            else:
+                changes[key] = value
+        return replace(self, field_weights=weights, question={}, **changes)
+
+
+def term_idf(n: int, df: int, kind: str = "whoosh") -> float:
+    """Inverse document frequency of a term in ``df`` of ``n`` documents (see ``Ranking.idf``);
+    the one formula of every scoring path (Whoosh's matchers, the Executor, the fast path)."""
+    if kind == "bm25":
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return math.log(n / (df + 1)) + 1
+
+
+class _BM25F(scoring.BM25F):
+    """Whoosh's BM25F with the idf of ``Ranking.idf``."""
+
+    def __init__(self, idf: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.idf_kind = idf
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        return term_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text),
+                        self.idf_kind)
 
 
 @dataclass
@@ -124,24 +189,80 @@ def tanween_variant(surface: str, stem: str) -> str | None:
     return alt if alt != stem and len(alt) >= 3 else None
 
 
+#: Letters glued to a word as a preposition or conjunction (بزيارة, لمسافات, كرئيس, فقرر) that
+#: light stemming keeps (they also start فرنسا, بريطانيا, لبنان, كتاب).
+CLITICS = ("\u0628", "\u0644", "\u0643", "\u0641")
+CLITIC_BODY_FIELD = "body"
+
+
+def clitic_variant(stem: str, doc_frequency: Callable[[str, str], int]) -> str | None:
+    """The stem read with its first letter as a glued ب/ل/ك/ف, when that reading is likelier.
+
+    The light stemmer cannot tell the preposition of بزيارة from the radical of بريطانيا, so
+    it keeps both. At query time the index can: the remainder (زيارة) is an alternative when
+    it is in more bodies than the whole word, so لبنان (بنان is rare) and كتاب (تاب) are left
+    alone while بزيارة also finds الزيارة. Weighted ``Ranking.clitic_alt``, like the tanween
+    alternative.
+    """
+    if len(stem) < 4 or stem[0] not in CLITICS or stem.startswith("\u0627\u0644") or \
+            stem in arabic.PROTECTED:
+        return None
+    alt = arabic.light_stem(stem[1:])
+    if len(alt) < 3 or alt == stem:
+        return None
+    if doc_frequency(CLITIC_BODY_FIELD, alt) <= doc_frequency(CLITIC_BODY_FIELD, stem):
+        return None
+    return alt
+
+
+def word_terms(surface: str, stem: str, r: Ranking, doc_frequency: Callable[[str, str], int],
+               fields: dict[str, float]) -> list[list[tuple[str, str, float]]]:
+    """Per field of ``fields``: the (field, term, boost) one query word searches there: the
+    stem, the exact surface form (``exact_bonus``; in the body, its positionless
+    ``body_forms`` with ``body_exact``), the tanween and clitic alternatives. One list, in one
+    order, for every scoring path: their sums must be bit-for-bit the same."""
+    forms = [(stem, 1.0, False)]
+    if surface != stem:
+        forms.append((surface, r.exact_bonus, True))
+    if r.tanween_alt and (alt := tanween_variant(surface, stem)):
+        forms.append((alt, r.tanween_alt, False))
+    if r.clitic_alt and (alt := clitic_variant(stem, doc_frequency)) and \
+            all(alt != t for t, _, _ in forms):
+        forms.append((alt, r.clitic_alt, False))
+    out = []
+    for f, w in fields.items():
+        terms = []
+        for t, k, exact in forms:
+            if exact and f == "body":
+                if r.body_exact:
+                    terms.append((BODY_FORMS, t, w * r.body_exact))
+            else:
+                terms.append((f, t, w * k))
+        out.append(terms)
+    return out
+
+
 def _term_query(surface: str, stem: str, reader, r: Ranking,
                 fields: dict[str, float] | None = None) -> wq.Query:
     subs: list[wq.Query] = []
-    for f, w in (r.field_weights if fields is None else fields).items():
-        if reader is not None and f in reader.schema and not reader.doc_frequency(f, stem) and \
-                not reader.doc_frequency(f, surface):
+    df = _df(reader)
+    per_field = word_terms(surface, stem, r, df, r.field_weights if fields is None else fields)
+    for terms in per_field:
+        if reader is not None and terms[0][0] in reader.schema and not any(
+                df(f, t) for f, t, _ in terms):
             continue  # field never has this word: skip it (keeps the query tree small)
-        parts = [wq.Term(f, stem, boost=w)]
-        if surface != stem:
-            parts.append(wq.Term(f, surface, boost=w * r.exact_bonus))
-        alt = tanween_variant(surface, stem)
-        if alt and r.tanween_alt:
-            parts.append(wq.Term(f, alt, boost=w * r.tanween_alt))
+        parts = [wq.Term(f, t, boost=b) for f, t, b in terms]
         subs.append(parts[0] if len(parts) == 1 else wq.Or(parts))
     if not subs:
         # Matches nothing (no field has the word) but still counts as a query word.
         return wq.Term(next(iter(r.field_weights if fields is None else fields)), stem)
     return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
+def _df(reader) -> Callable[[str, str], int]:
+    if reader is None:
+        return lambda f, t: 0
+    return lambda f, t: reader.doc_frequency(f, t) if f in reader.schema else 0
 
 
 def _phrase_query(words: list[tuple[str, str]], r: Ranking) -> wq.Query:
@@ -221,7 +342,9 @@ def _clause_query(c: Clause, reader, r: Ranking, words: Words, drop_stops: bool,
     if not words_:
         return None
     if len(words_) == 1:
-        return _split(*words_[0], reader, r)
+        q = _split(*words_[0], reader, r)
+        q.informative = is_informative(words_[0][1], r, _df(reader), _doc_count(reader))
+        return q
     return wq.And([_term_query(s, st, reader, r) for s, st in words_])
 
 
@@ -235,6 +358,29 @@ def _split(surface: str, stem: str, reader, r: Ranking) -> wq.Query:
 
 class _Split(wq.Or):
     """Marker: an Or of a word's title part and its other-fields part (see ``build``)."""
+
+    informative = True  # counts in coordination (see ``is_informative``)
+
+
+def _doc_count(reader) -> int:
+    return reader.doc_count_all() if reader is not None else 0
+
+
+def is_informative(stem: str, r: Ranking, doc_frequency: Callable[[str, str], int],
+                   n: int) -> bool:
+    """Whether a word counts in coordination: its stem is in at most ``Ranking.generic_df``
+    of the bodies. A question's generic words (عام، اول، تم) still add their score, but a long
+    article holding all of them no longer beats the passage holding the rare ones."""
+    return r.generic_df >= 1.0 or doc_frequency("body", stem) <= r.generic_df * n
+
+
+def coordination_weights(flags: list[bool], r: Ranking) -> list[float] | None:
+    """Per-word weights in the coordination count: 1 for informative words,
+    ``Ranking.generic_coord`` for generic ones; None (all count 1) when every word is
+    informative or none is."""
+    if all(flags) or not any(flags):
+        return None
+    return [1.0 if f else r.generic_coord for f in flags]
 
 
 def _month_query(month: int, reader, r: Ranking, words: Words) -> wq.Query:
@@ -260,7 +406,7 @@ def build(parsed: ParsedQuery, reader, r: Ranking) -> tuple[wq.Query | None, Wor
     )
     seen: set = set()
     pos_qs = []
-    months = {
+    months = {} if parsed.question else {
         start: (length, month) for start, length, month in find_months(
             [arabic.normalize(c.text) if c.kind == "word" and not c.alternatives else ""
              for c in positives])
@@ -285,14 +431,18 @@ def build(parsed: ParsedQuery, reader, r: Ranking) -> tuple[wq.Query | None, Wor
         positive: wq.Query | None = wq.Every() if neg_qs else None
     elif len(pos_qs) == 1:
         positive = pos_qs[0]
-    elif r.title_coord == r.coord or not all(isinstance(q, _Split) for q in pos_qs):
-        positive = Coordinated(pos_qs, power=r.coord)
     else:
-        # Title and other fields as two coordinated groups, summed.
-        positive = wq.Or([
-            Coordinated([q.subqueries[0] for q in pos_qs], power=r.title_coord),
-            Coordinated([q.subqueries[1] for q in pos_qs], power=r.coord),
-        ])
+        weights = coordination_weights([getattr(q, "informative", True) for q in pos_qs], r)
+        if r.title_coord == r.coord or not all(isinstance(q, _Split) for q in pos_qs):
+            positive = Coordinated(pos_qs, power=r.coord, weights=weights)
+        else:
+            # Title and other fields as two coordinated groups, summed.
+            positive = wq.Or([
+                Coordinated([q.subqueries[0] for q in pos_qs], power=r.title_coord,
+                            weights=weights),
+                Coordinated([q.subqueries[1] for q in pos_qs], power=r.coord,
+                            weights=weights),
+            ])
     if positive is not None and neg_qs:
         positive = wq.AndNot(positive, wq.Or(neg_qs))
     return positive, words
@@ -329,7 +479,8 @@ class Executor:
         self.searcher = searcher
         w = r.weighting()
         self.k1 = w.K1
-        self.b = {f: w._field_B.get(f, w.B) for f in TEXT_FIELDS}
+        self.b = {f: w._field_B.get(f, w.B) for f in SCORED_FIELDS}
+        self.idf = r.idf
         self._terms: dict[tuple[str, str], _Sparse] = {}
         self._other: dict[wq.Query, _Sparse] = {}
         self._positions: dict[tuple[str, str], np.ndarray] = {}
@@ -351,7 +502,7 @@ class Executor:
         if hit is None:
             ids, tf = self.t.postings(field, text)
             if len(ids):
-                idf = math.log(self.t.n / (self.t.doc_frequency(field, text) + 1)) + 1
+                idf = term_idf(self.t.n, self.t.doc_frequency(field, text), self.idf)
                 b, k1 = self.b[field], self.k1
                 dl = self.t.lengths[field][ids] / self.t.avg_length[field]
                 tf = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl))
@@ -409,7 +560,7 @@ class Executor:
     def _eval(self, q: wq.Query) -> _Sparse:
         if q is wq.NullQuery:
             return _EMPTY
-        if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+        if isinstance(q, wq.Term) and q.fieldname in SCORED_FIELDS:
             ids, s = self._term(q.fieldname, q.text)
             return ids, s * q.boost if q.boost != 1.0 else s
         if isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS and q.slop == 1:
@@ -442,7 +593,13 @@ class Executor:
             ids, count = docs[keep], count[keep]
             s = acc[keep] * q.boost
             if isinstance(q, Coordinated):
-                s *= (count / len(subs)) ** q.power
+                if q.weights is None:
+                    s *= (count / len(subs)) ** q.power
+                else:
+                    matched = np.zeros(len(docs))
+                    for (sub_ids, _), wt in zip(parts, q.weights, strict=True):
+                        matched[np.searchsorted(docs, sub_ids)] += wt
+                    s *= (matched[keep] / sum(q.weights)) ** q.power
             return ids, s
         return self._whoosh(q)
 
@@ -458,7 +615,7 @@ class Executor:
         return out
 
     def _at(self, q: wq.Query, docs: np.ndarray) -> tuple[np.ndarray, dict]:
-        if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+        if isinstance(q, wq.Term) and q.fieldname in SCORED_FIELDS:
             hit = _member(docs, self._term(q.fieldname, q.text)[0])
             return hit, {(q.fieldname, q.text): hit}
         if isinstance(q, wq.AndNot):

@@ -26,9 +26,14 @@ _H = Struct("=H").pack
 _I = Struct("=I").pack
 
 #: Bump when fields change; together with ANALYZER_VERSION it decides whether an index is usable.
-SCHEMA_VERSION = 4  # 2: body stems only, packed positions; 3: one-term dates; 4: uint16 gaps
+SCHEMA_VERSION = 5  # 2: body stems only, packed positions; 3: one-term dates; 4: uint16 gaps;
+#                    5: body_forms
 
 TEXT_FIELDS = ("title", "subtitle", "captions", "body")
+#: The body's exact surface forms (where they differ from the stem), without positions.
+BODY_FORMS = "body_forms"
+#: Fields the scorers read postings and lengths of.
+SCORED_FIELDS = (*TEXT_FIELDS, BODY_FORMS)
 
 
 #: Flag in a packed value's count: the positions follow as uint16 gaps, not uint32 positions.
@@ -111,6 +116,25 @@ class ArabicText(TEXT):
                 yield word.encode("utf-8"), n, n * boost, pack_uint(n)
 
 
+class SurfaceForms(ArabicText):
+    """The exact forms of a text's words, where they differ from the stem, with their counts
+    and no positions: the body's exact-form evidence (``Ranking.body_exact``) at a fraction of
+    the cost of positional surface terms (phrases and highlighting use the body's stems)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(keep_surface=True, phrase=False, **kwargs)
+
+    def index(self, value: str, **kwargs) -> Iterator[tuple[bytes, int, float, bytes]]:
+        counts: defaultdict[str, int] = defaultdict(int)
+        for raw in _WORDS.findall(value):
+            surface, stem = analyze_word(raw)
+            if surface and surface != stem:
+                counts[surface] += 1
+        boost = self.format.field_boost
+        for word, n in counts.items():
+            yield word.encode("utf-8"), n, n * boost, pack_uint(n)
+
+
 class Date(DATETIME):
     """A date indexed as one term, not Whoosh's eight precision tiers.
 
@@ -136,6 +160,8 @@ def build_schema() -> Schema:
         # and captions (benchmarks/README.md), and the body holds most postings, so this is
         # what keeps indexing fast.
         body=ArabicText(phrase=True, keep_surface=False),
+        # ... and their exact forms apart, without positions (see SurfaceForms).
+        body_forms=SurfaceForms(),
         # Filters and facets: exact, case-sensitive values as written in the corpus.
         source=ID(stored=True),
         section=ID(stored=True),

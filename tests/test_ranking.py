@@ -111,3 +111,69 @@ def test_accusative_typed_without_its_mark_finds_the_marked_form(tmp_path):
     reindex([corpus], tmp_path / "i")
     engine = SearchEngine(tmp_path / "i")
     assert ids(engine, "الشورى قرارا")[0] == "marked"
+
+
+# ------------------------------------------------------------------ clitic alternatives
+def _df(counts: dict[str, int]):
+    return lambda field, term: counts.get(term, 0) if field == "body" else 0
+
+
+@pytest.mark.parametrize(("stem", "counts", "alt"), [
+    ("بزيار", {"بزيار": 3, "زيار": 40}, "زيار"),      # بزيارة: the remainder is commoner
+    ("لمسافات", {"لمسافات": 1, "مساف": 9}, "مساف"),  # the remainder is stemmed again
+    ("لبنان", {"لبنان": 50, "بنان": 1}, None),        # a name: the remainder is rare
+    ("كتاب", {"كتاب": 80, "تاب": 2}, None),           # a radical ك
+    ("فرنسا", {}, None),                               # protected name
+    ("الكتاب", {"الكتاب": 1, "لكتاب": 5}, None),      # an article, not a clitic
+    ("بحر", {"حر": 100}, None),                        # too short to hold a clitic
+])
+def test_clitic_variant_only_when_the_remainder_is_the_likelier_word(stem, counts, alt):
+    from searchapp.ranking import clitic_variant
+
+    assert clitic_variant(stem, _df(counts)) == alt
+
+
+def test_glued_preposition_finds_the_word_without_it(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    docs = [{"id": "visit", "title": "خبر", "body": "جاءت الزيارة بعد أشهر من المفاوضات."},
+            {"id": "visit2", "title": "خبر", "body": "تمت الزيارة في موعدها المقرر."},
+            {"id": "glued", "title": "خبر", "body": "قام الوفد بزيارة قصيرة للمصنع."},
+            {"id": "other", "title": "خبر", "body": "قام الوفد بجولة في المصنع الجديد."}]
+    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    reindex([corpus], tmp_path / "i")
+    from searchapp.ranking import Ranking
+
+    without = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(clitic_alt=0.0)),
+                  "بزيارة")
+    assert without == ["glued"]
+    with_alt = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(clitic_alt=0.5)),
+                   "بزيارة")
+    assert with_alt[0] == "glued" and set(with_alt) == {"glued", "visit", "visit2"}
+
+
+# ------------------------------------------------------------------ body exact forms
+def test_body_exact_forms_are_indexed_without_positions():
+    from searchapp.schema import build_schema
+
+    field = build_schema()["body_forms"]
+    assert not field.format.supports("positions")
+    terms = {t.decode(): n for t, n, _, _ in field.index("المدارس والمدرسة مدرسة المدارس")}
+    # Only forms that differ from their stem (مدرسة is its own stem's surface: مدرسه/مدرس).
+    assert terms["المدارس"] == 2 and terms["والمدرسه"] == 1
+    assert all(t != "مدارس" for t in terms)
+
+
+def test_body_exact_form_ranks_the_verbatim_passage_first(tmp_path):
+    from searchapp.ranking import Ranking
+
+    corpus = tmp_path / "c.jsonl"
+    docs = [{"id": "stem-only", "title": "خبر", "body": "اتصال الشبكة توقف أمس."},
+            {"id": "verbatim", "title": "خبر", "body": "الاتصالات توقفت في المدينة أمس."}]
+    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    reindex([corpus], tmp_path / "i")
+    off = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.0)), "الاتصالات")
+    on = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.4)), "الاتصالات")
+    assert set(off) == set(on) == {"stem-only", "verbatim"}
+    assert on[0] == "verbatim"
+    # Without the bonus both hold the stem once: the shorter body decides, not the form.
+    assert off[0] == "stem-only"
