@@ -198,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         "known-item, clean twin": [c for c, _ in pairs],
     }
     print(f"corpus: {len(snn)} SaudiNewsNet articles + "
-          f"{len(corpus.articles) - len(snn)} ARCD paragraphs; queries: "
-          + ", ".join(f"{k} {len(v)}" for k, v in sets.items()), file=sys.stderr)
+          f"{len(corpus.articles) - len(snn)} ARCD paragraphs"
+          + (f" + the distractors of {args.scale_corpus}" if args.scale_corpus else "")
+          + "; queries: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()),
+          file=sys.stderr)
 
     names = [s.strip() for s in args.systems.split(",") if s.strip()]
     systems = []

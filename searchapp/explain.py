@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import MAX_CLAUSES, ParsedQuery
-from searchapp.schema import TEXT_FIELDS
+from searchapp.schema import BODY_FORMS, TEXT_FIELDS
 from searchapp.synonyms import find_months, month_names
 
 MAX_EXPLAINED_WORDS = MAX_CLAUSES
@@ -36,7 +36,8 @@ class Explainer:
                     self._add(c.text + "*", arabic.normalize(c.text), "", "", frozenset())
                     continue
                 toks = tokens_with_offsets(c.text)
-                months = {start: m for start, _, m in find_months([s for s, *_ in toks])}
+                months = {} if parsed.question else {
+                    start: m for start, _, m in find_months([s for s, *_ in toks])}
                 for i, (surface, stem, s, e) in enumerate(toks):
                     syn = frozenset(f for name in month_names(months[i]) for w in name
                                     for f in (w, arabic.light_stem(w))) if i in months else \
@@ -75,4 +76,6 @@ def explain_hit(parsed: ParsedQuery, hit) -> list[dict]:
 
 
 def _entry(word: str, form: str, fields: set[str]) -> dict:
+    if BODY_FORMS in fields:  # the body's exact forms are the body, to a reader
+        fields = fields | {"body"}
     return {"word": word, "form": form, "fields": [f for f in TEXT_FIELDS if f in fields]}

@@ -177,3 +177,15 @@ def test_body_exact_form_ranks_the_verbatim_passage_first(tmp_path):
     assert on[0] == "verbatim"
     # Without the bonus both hold the stem once: the shorter body decides, not the form.
     assert off[0] == "stem-only"
+
+
+def test_explain_names_the_body_for_a_body_exact_form(tmp_path):
+    from searchapp.ranking import Ranking
+
+    corpus = tmp_path / "c.jsonl"
+    docs = [{"id": "verbatim", "title": "خبر", "body": "الاتصالات توقفت في المدينة أمس."}]
+    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    reindex([corpus], tmp_path / "i")
+    engine = SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.4))
+    hit = engine.search("الاتصالات", explain=True).hits[0]
+    assert hit.explain == [{"word": "الاتصالات", "form": "exact", "fields": ["body"]}]
