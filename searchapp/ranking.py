@@ -58,8 +58,8 @@ MAX_PREFIX_POSTINGS = 100_000
 
 #: How a question is ranked: as a passage query. See ``Ranking`` for the figures.
 QUESTION_SETTINGS: dict[str, object] = {
-    "title": 2.0, "coord": 0.5, "bm25_k1": 3.0, "exact_bonus": 0.0, "body_exact": 0.4,
-    "generic_df": 0.1, "generic_coord": 0.2,
+    "title": 2.0, "coord": 0.3, "bm25_k1": 3.0, "exact_bonus": 0.0, "body_exact": 0.4,
+    "generic_df": 0.1, "generic_coord": 0.2, "clitic_alt": 0.5,
 }
 
 
@@ -91,12 +91,15 @@ class Ranking:
     the title weight, the title's exact-form bonus and its coordination. Measured on the
     31 k benchmark, ARCD-train MRR@10 from 0.699, one change at a time: syntax read as words
     0.701; title 3 -> 1.5: 0.709; coord 1 -> 0.5: 0.713; k1 1.6 -> 3: 0.723; generic words
-    (stem in > 10% of bodies) weighing 0.2 in coordination: 0.714; no title exact bonus:
-    0.714; all together with the body's exact forms at 0.4: 0.758. Known-item queries are
-    never questions and keep every setting above. Dropped (ARCD on top of the rest): BM25 idf
-    (-0.004), title_coord 1 or 3 (0.674 / 0.702 alone), b 0.9 (0.684 alone), clitic
-    alternatives (+0.002 for questions, -0.002 known-item for lookups: noise level),
-    k1 5 (0.758, no better than 3 with title 2).
+    (stem in > 10% of bodies) weighing 0.2 in coordination: 0.714; no exact bonus outside
+    the body: 0.714; together, with the body's exact forms at 0.4: 0.758 (1 M articles:
+    0.669, from 0.607). Then coord 0.3 and the clitic alternative at 0.5, chosen at both
+    sizes: 0.756 at 31 k, 0.678 at 1 M (coord 0.5: 0.758 / 0.674). Known-item queries are
+    never questions and keep every setting above. Dropped, ARCD on top of the rest (31 k /
+    1 M): BM25 idf (-0.004 / +0.002), coord 1.0 (1 M: 0.658), k1 2 or 5 (1 M: 0.667 /
+    0.669), title 1.5 (1 M: 0.664), generic threshold 5% (1 M: 0.672, R@100 -0.02), body
+    exact 0.8 (0.744 / 0.669), title_coord 1 or 3 (0.674 / 0.702 alone), b 0.9 (0.684
+    alone); the clitic alternative for lookups (known-item -0.002 / -0.001).
     """
 
     field_weights: dict[str, float] = field(
@@ -230,9 +233,10 @@ def clitic_variant(stem: str, doc_frequency: Callable[[str, str], int]) -> str |
 def word_terms(surface: str, stem: str, r: Ranking, doc_frequency: Callable[[str, str], int],
                fields: dict[str, float]) -> list[list[tuple[str, str, float]]]:
     """Per field of ``fields``: the (field, term, boost) one query word searches there: the
-    stem, the exact surface form (``exact_bonus``; in the body, its positionless
-    ``body_forms`` with ``body_exact``), the tanween and clitic alternatives. One list, in one
-    order, for every scoring path: their sums must be bit-for-bit the same."""
+    stem, the exact surface form (``exact_bonus``; in the body also its positionless
+    ``body_forms`` with ``body_exact``), the tanween and clitic alternatives; none with a
+    zero weight (a zero-weight form is no evidence, and would still count as a match). One
+    list, in one order, for every scoring path: their sums must be bit-for-bit the same."""
     forms = [(stem, 1.0, False)]
     if surface != stem:
         forms.append((surface, r.exact_bonus, True))
@@ -243,13 +247,11 @@ def word_terms(surface: str, stem: str, r: Ranking, doc_frequency: Callable[[str
         forms.append((alt, r.clitic_alt, False))
     out = []
     for f, w in fields.items():
-        terms = []
-        for t, k, exact in forms:
-            if exact and f == "body":
-                if r.body_exact:
-                    terms.append((BODY_FORMS, t, w * r.body_exact))
-            else:
-                terms.append((f, t, w * k))
+        # The body indexes stems only, but a query's surface form can be another word's stem
+        # there (متابعي, the stem of متابعيها): that lookup stays, as in every other field.
+        terms = [(f, t, w * k) for t, k, _ in forms if k]
+        if f == "body" and r.body_exact:
+            terms += [(BODY_FORMS, t, w * r.body_exact) for t, _, exact in forms if exact]
         out.append(terms)
     return out
 
