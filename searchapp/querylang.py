@@ -5,7 +5,8 @@ between two clauses; ``field:value`` filters for source, section and author (quo
 contain spaces); ``date:2025-03`` or ``date:2025-01..2025-03``; ``word*`` prefix search (at least
 two letters). Anything malformed degrades to plain words: an unbalanced quote is a phrase to
 the end of the input, a lone ``-`` or ``*`` is ignored, an unknown ``field:`` is text. Parsing
-never raises, and the input is bounded before parsing (see ``MAX_QUERY_CHARS``).
+never raises, and the input is bounded before parsing (see ``MAX_QUERY_CHARS``). A question
+(:mod:`searchapp.questions`) keeps only its filters as syntax: see :func:`parse`.
 """
 
 from __future__ import annotations
