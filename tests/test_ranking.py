@@ -55,6 +55,13 @@ def engine(tmp_path_factory) -> SearchEngine:
     return SearchEngine(tmp / "index")
 
 
+def _build(tmp_path: Path, docs: list[dict]) -> None:
+    """Index ``docs`` at ``tmp_path / "i"``."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    reindex([corpus], tmp_path / "i")
+
+
 def ids(engine: SearchEngine, q: str) -> list[str]:
     return [h.id for h in engine.search(q, per_page=100, snippets=False, facets=False).hits]
 
@@ -104,11 +111,9 @@ def test_tanween_variant_only_for_unmarked_accusatives(word, alt):
 
 
 def test_accusative_typed_without_its_mark_finds_the_marked_form(tmp_path):
-    corpus = tmp_path / "c.jsonl"
     docs = [{"id": "marked", "title": "مجلس الشورى يصدر قراراً جديداً", "body": "نص الخبر."},
             {"id": "other", "title": "مجلس الشورى يجتمع", "body": "نص آخر عن الاجتماع."}]
-    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
-    reindex([corpus], tmp_path / "i")
+    _build(tmp_path, docs)
     engine = SearchEngine(tmp_path / "i")
     assert ids(engine, "الشورى قرارا")[0] == "marked"
 
@@ -134,13 +139,11 @@ def test_clitic_variant_only_when_the_remainder_is_the_likelier_word(stem, count
 
 
 def test_glued_preposition_finds_the_word_without_it(tmp_path):
-    corpus = tmp_path / "c.jsonl"
     docs = [{"id": "visit", "title": "خبر", "body": "جاءت الزيارة بعد أشهر من المفاوضات."},
             {"id": "visit2", "title": "خبر", "body": "تمت الزيارة في موعدها المقرر."},
             {"id": "glued", "title": "خبر", "body": "قام الوفد بزيارة قصيرة للمصنع."},
             {"id": "other", "title": "خبر", "body": "قام الوفد بجولة في المصنع الجديد."}]
-    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
-    reindex([corpus], tmp_path / "i")
+    _build(tmp_path, docs)
     from searchapp.ranking import Ranking
 
     without = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(clitic_alt=0.0)),
@@ -166,11 +169,9 @@ def test_body_exact_forms_are_indexed_without_positions():
 def test_body_exact_form_ranks_the_verbatim_passage_first(tmp_path):
     from searchapp.ranking import Ranking
 
-    corpus = tmp_path / "c.jsonl"
     docs = [{"id": "stem-only", "title": "خبر", "body": "اتصال الشبكة توقف أمس."},
             {"id": "verbatim", "title": "خبر", "body": "الاتصالات توقفت في المدينة أمس."}]
-    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
-    reindex([corpus], tmp_path / "i")
+    _build(tmp_path, docs)
     off = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.0)), "الاتصالات")
     on = ids(SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.4)), "الاتصالات")
     assert set(off) == set(on) == {"stem-only", "verbatim"}
@@ -182,10 +183,8 @@ def test_body_exact_form_ranks_the_verbatim_passage_first(tmp_path):
 def test_explain_names_the_body_for_a_body_exact_form(tmp_path):
     from searchapp.ranking import Ranking
 
-    corpus = tmp_path / "c.jsonl"
     docs = [{"id": "verbatim", "title": "خبر", "body": "الاتصالات توقفت في المدينة أمس."}]
-    corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
-    reindex([corpus], tmp_path / "i")
+    _build(tmp_path, docs)
     engine = SearchEngine(tmp_path / "i", ranking_config=Ranking(body_exact=0.4))
     hit = engine.search("الاتصالات", explain=True).hits[0]
     assert hit.explain == [{"word": "الاتصالات", "form": "exact", "fields": ["body"]}]
