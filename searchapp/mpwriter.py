@@ -21,6 +21,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from searchapp.fastwriter import FastSegmentWriter
 
 _PR_SET_PDEATHSIG = 1
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def die_with_parent(parent: int) -> None:
@@ -45,6 +46,9 @@ class _GuardedTask(SubWriterTask):
         # Ctrl-C reaches the whole process group: the parent handles it and cancels us.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's deferred handler
+        # Started with both signals blocked (see ``GuardedMpWriter._new_task``): a
+        # ``terminate`` sent before this point is pending and takes effect now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         # Whoosh's task loop builds its writer from this module global: in this (forked)
         # process only, make it the term-grouped writer.
         multiproc.SegmentWriter = FastSegmentWriter
@@ -77,7 +81,16 @@ class GuardedMpWriter(MpWriter):
         task = _GuardedTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                             self.subargs, self.multisegment)
         self.tasks.append(task)
-        task.start()
+        # A forked child runs the parent's SIGTERM handler (which only sets a flag) until its
+        # ``run`` resets it; a ``terminate`` landing in that window was swallowed and the
+        # child waited on the job queue forever, and so did the parent's exit (seen 1 run in
+        # 10 of the SIGTERM'd-build test). Blocked across the fork, the signal stays pending
+        # in the child until it can act on it.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            task.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return task
 
     def _check_tasks(self) -> None:
@@ -110,5 +123,10 @@ class GuardedMpWriter(MpWriter):
                     task.terminate()
             for task in self.tasks:
                 task.join(timeout=10)
+                if task.is_alive():  # never leave a process for the interpreter's exit to join
+                    task.kill()
+                    task.join()
+            # Documents still buffered for the (now dead) readers must not hold up the exit.
+            self.jobqueue.cancel_join_thread()
         finally:
             super().cancel()

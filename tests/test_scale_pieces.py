@@ -313,3 +313,32 @@ def test_merging_spilled_runs_does_not_keep_them_in_memory(tmp_path):
     tracemalloc.stop()
     assert total > 2_000_000
     assert peak < total / 4, (peak, total)  # not the runs' content, only their heads
+
+
+def test_a_writer_terminated_right_after_its_fork_dies(tmp_path):
+    """A writer process inherits the parent's SIGTERM handler (which only sets a flag) until
+    its ``run`` resets it. A ``terminate`` landing in that window was swallowed and the child
+    waited on the job queue forever: so did the parent's exit (1 SIGTERM'd build in 10)."""
+    import os
+    import signal
+
+    from whoosh.fields import ID, Schema
+    from whoosh.index import create_in
+
+    from searchapp.mpwriter import GuardedMpWriter
+
+    swallowed = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: swallowed.append(signum))
+    ix = create_in(str(tmp_path), Schema(id=ID(stored=True)))
+    writer = GuardedMpWriter(ix, procs=2, multisegment=True)
+    try:
+        for _ in range(2):
+            os.kill(writer._new_task().pid, signal.SIGTERM)  # at once: still starting
+        for task in writer.tasks:
+            task.join(timeout=20)
+        assert [task.exitcode for task in writer.tasks] == [-signal.SIGTERM] * 2
+        assert swallowed == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        writer.cancel()
+        ix.close()
