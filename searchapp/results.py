@@ -24,6 +24,9 @@ class Hit:
     #: With ``explain=True``: per query word, how it matched — ``{"word", "form", "fields"}``,
     #: form one of exact, stem, synonym, prefix, none.
     explain: list[dict] | None = None
+    #: With ``collapse=True``: ids of the near-duplicates (syndicated copies of this story)
+    #: folded under this hit, best first; the page shows "n similar articles".
+    similar: tuple[str, ...] = ()
 
 
 @dataclass
@@ -37,6 +40,11 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    #: Set when the engine searched its spelling correction instead of the reader's words
+    #: (``autocorrect=True`` and the correction has clearly more results): the reader's
+    #: original query; ``query`` is then the corrected one ("results for X; search instead
+    #: for Y").
+    corrected_from: str | None = None
     seconds: float = 0.0
 
     @property
