@@ -18,22 +18,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+import numpy as np
 from whoosh import query as wq
 
 from searchapp import arabic, fastscore, querylang, ranking, storage
 from searchapp.check import CORRUPTION_ERRORS, corrupt
+from searchapp.collapse import Collapser
 from searchapp.corpus import Article
 from searchapp.explain import Explainer
 from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
-from searchapp.spelling import did_you_mean
+from searchapp.spelling import did_you_mean, should_autocorrect
 from searchapp.suggest import Suggester, has_suggestions
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
 SORTS = ("relevance", "newest", "oldest")
-SUGGEST_BELOW = 3  # propose a spelling correction when fewer results than this
 
 log = logging.getLogger("searchapp.engine")
 
@@ -198,74 +199,126 @@ class SearchEngine:
         facets: bool = True,
         suggest: bool = True,
         explain: bool = False,
+        collapse: bool = False,
+        autocorrect: bool = False,
     ) -> SearchResults:
         """Search with the reader's query language (see :mod:`searchapp.querylang`).
 
         ``page`` starts at 1; a page past the end is empty. ``per_page`` is clamped to
         1..MAX_PER_PAGE. ``date_to`` is inclusive. Never raises for malformed query text.
+
+        The result set is the documents holding every query word when there are any, else
+        those holding some (:func:`fastscore.keep_complete`); every ``sort`` orders that set.
+
+        ``collapse``: fold near-duplicates (syndicated copies of one story) under the first
+        of them in the chosen order, their ids in ``Hit.similar`` (:mod:`searchapp.collapse`;
+        ``total`` still counts articles). ``autocorrect``: when the spelling correction
+        (``suggestion``) has clearly more results (:func:`spelling.should_autocorrect`),
+        search it instead: ``query`` is the correction, ``corrected_from`` the reader's words.
         """
         started = time.perf_counter()
         page = max(1, int(page))
         per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = querylang.parse(q, question=None if self.ranking.questions else False)
+        parsed = self._parse(q)
         searcher = self._searcher()
         spec = self._filter_spec(parsed, filters, date_from, date_to)
         try:
-            plan = None if explain else fastscore.plan(parsed)
-            rk = self.ranking_for(parsed)
-            if plan is not None:
-                return self._fast_search(q, parsed, plan, searcher, page, per_page, snippets,
-                                         spec, sort, facets, suggest, started, rk)
-            return self._search(q, parsed, searcher, page, per_page, snippets,
-                                self._filter(spec), sort, facets, suggest, explain, started, rk)
+            m = self._match(parsed, searcher, spec, explain)
+            suggestion = corrected_from = None
+            if suggest:
+                suggestion = self._did_you_mean(q, parsed, searcher, spec, m)
+            if suggestion is not None and autocorrect:
+                fixed = self._match(self._parse(suggestion), searcher, spec, explain)
+                if should_autocorrect(m.complete, fixed.complete):
+                    q, corrected_from, suggestion, m = suggestion, q, None, fixed
+                    parsed = self._parse(q)
+            result = self._page(q, parsed, m, searcher, page, per_page, snippets, sort,
+                                facets, explain, collapse)
         except CORRUPTION_ERRORS as e:
             raise self._damage(self._local.generation, e) from e
+        result.suggestion, result.corrected_from = suggestion, corrected_from
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _parse(self, q: str) -> querylang.ParsedQuery:
+        return querylang.parse(q, question=None if self.ranking.questions else False)
 
     def ranking_for(self, parsed: querylang.ParsedQuery) -> ranking.Ranking:
         """The ranking of one query: a question is ranked as a passage query
         (``Ranking.question``), anything else with the configured ranking."""
         return self.ranking.for_question() if parsed.question else self.ranking
 
-    def _search(self, q, parsed, searcher, page, per_page, snippets, filt, sort, facets,
-                suggest, explain, started, rk) -> SearchResults:
-        """Queries the fast path does not plan (phrases, prefixes, OR, months, explain): the
-        Whoosh query of :func:`ranking.build`, scored by :class:`ranking.Executor` over the
-        same arrays as the fast path, so facets, date order and paging are computed alike."""
-        query, words = ranking.build(parsed, searcher.reader(), rk)
-        result = SearchResults(query=q, total=0, page=page, per_page=per_page)
-        if query is None:
-            if filt is None:
-                result.seconds = time.perf_counter() - started
-                return result
-            query = wq.Every()
+    def _match(self, parsed, searcher, spec: FilterSpec, explain: bool) -> _Match:
+        """Score and select the result set of one query, with its filters.
+
+        Plain-word queries go to :class:`fastscore.FastScorer`; the rest (phrases, prefixes,
+        OR, months, explain) to the Whoosh query of :func:`ranking.build`, scored by
+        :class:`ranking.Executor` over the same arrays, so both select and order alike."""
+        rk = self.ranking_for(parsed)
         table = self._table()
-        executor = ranking.Executor(table, searcher, rk)
-        scored = fastscore.Scored(*executor.score(query))
-        if filt is not None:
-            scored.matched &= executor.mask(filt)
-        if sort == "relevance" and isinstance(query, wq.Every):
-            sort = "newest"  # nothing to rank by: newest first, as the fast path
-        result.total = int(scored.matched.sum())
+        plan = None if explain else fastscore.plan(parsed)
+        if plan is not None:
+            scored = (fastscore.FastScorer(table, rk).score(plan) if plan.positive
+                      else fastscore.FastScorer(table, rk).everything(plan))
+            if not plan.positive and not plan.negative and not spec.active:
+                scored.matched[:] = False  # an empty query lists nothing
+            if spec.active:
+                scored.matched &= fastscore.filter_mask(table, spec.fields, spec.date_from,
+                                                        spec.date_to)
+            m = _Match(scored, fastscore.words_of(plan), by_date=not plan.positive)
+        else:
+            query, words = ranking.build(parsed, searcher.reader(), rk)
+            filt = self._filter(spec)
+            if query is None and filt is None:
+                n = table.n
+                return _Match(fastscore.Scored(np.zeros(n), np.zeros(n, dtype=bool)), words)
+            by_date = query is None or isinstance(query, wq.Every)
+            query = query if query is not None else wq.Every()
+            executor = ranking.Executor(table, searcher, rk)
+            scored = fastscore.Scored(*executor.score(query))
+            scored.complete = executor.complete(query)
+            if filt is not None:
+                scored.matched &= executor.mask(filt)
+            m = _Match(scored, words, by_date, query, executor)
+        # Questions keep every document holding some of their words: a ten-word question
+        # is answered by the passage that lacks one of them (see ranking.Coordinated).
+        if parsed.question:
+            m.scored.complete = None
+        m.complete = fastscore.keep_complete(m.scored)
+        return m
+
+    def _page(self, q, parsed, m: _Match, searcher, page, per_page, snippets, sort, facets,
+              explain, collapse) -> SearchResults:
+        table = self._table()
+        scored = m.scored
+        if m.by_date and sort == "relevance":
+            sort = "newest"  # nothing to rank by
+        result = SearchResults(query=q, total=int(scored.matched.sum()), page=page,
+                               per_page=per_page)
         if facets:
             for f in ("source", "section"):
                 result.facets[f] = fastscore.facet_counts(scored, table.codes[f],
                                                           table.values[f])
             result.facets["year"] = fastscore.facet_counts(scored, table.year_codes,
                                                            table.year_values)
-        ranked = fastscore.top(scored, page * per_page, sort, table)[(page - 1) * per_page:]
+        if collapse:
+            groups = Collapser(searcher, lambda k: fastscore.top(scored, k, sort, table)
+                               ).page(page, per_page)
+        else:
+            ranked = fastscore.top(scored, page * per_page, sort, table)[(page - 1) * per_page:]
+            groups = [(d, s, ()) for d, s in ranked]
         if explain:
             explainer = Explainer(parsed)
-            matched = executor.matched_terms(query, [d for d, _ in ranked])
-        for i, (docnum, score) in enumerate(ranked):
-            h = self._hit_from(searcher.stored_fields(docnum), score, words, snippets)
+            matched = m.executor.matched_terms(m.query, [d for d, _, _ in groups])
+        for i, (docnum, score, similar) in enumerate(groups):
+            h = self._hit_from(searcher.stored_fields(docnum), score, m.words, snippets)
+            if similar:
+                h = replace(h, similar=similar)
             if explain:
                 h = replace(h, explain=explainer(matched[i]))
             result.hits.append(h)
-        if suggest and result.total < SUGGEST_BELOW:
-            result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
-        result.seconds = time.perf_counter() - started
         return result
 
     def _table(self) -> fastscore.DocTable:
@@ -287,36 +340,6 @@ class SearchEngine:
             threading.Thread(target=live.preload, name="searchapp-preload", daemon=True).start()
         else:
             live.preload()
-
-    def _fast_search(self, q, parsed, plan, searcher, page, per_page, snippets, spec, sort,
-                     facets, suggest, started, rk) -> SearchResults:
-        table = self._table()
-        scorer = fastscore.FastScorer(table, rk)
-        scored = scorer.score(plan) if plan.positive else scorer.everything(plan)
-        if not plan.positive and not plan.negative and not spec.active:
-            scored.matched[:] = False  # an empty query lists nothing
-        if spec.active:
-            scored.matched &= fastscore.filter_mask(table, spec.fields, spec.date_from,
-                                                    spec.date_to)
-        if not plan.positive and sort == "relevance":
-            sort = "newest"
-        result = SearchResults(query=q, total=int(scored.matched.sum()), page=page,
-                               per_page=per_page)
-        if facets:
-            for f in ("source", "section"):
-                result.facets[f] = fastscore.facet_counts(scored, table.codes[f],
-                                                          table.values[f])
-            result.facets["year"] = fastscore.facet_counts(scored, table.year_codes,
-                                                           table.year_values)
-        words = fastscore.words_of(plan)
-        ranked = fastscore.top(scored, page * per_page, sort, table)
-        for docnum, score in ranked[(page - 1) * per_page:]:
-            result.hits.append(self._hit_from(searcher.stored_fields(docnum), score, words,
-                                              snippets))
-        if suggest and result.total < SUGGEST_BELOW:
-            result.suggestion = self._did_you_mean(q, parsed, searcher, result.total)
-        result.seconds = time.perf_counter() - started
-        return result
 
     @staticmethod
     def _filter_spec(parsed, filters, date_from, date_to) -> FilterSpec:
@@ -391,12 +414,12 @@ class SearchEngine:
         limit = min(max(1, int(limit)), 50)
         return self._suggester().complete(prefix[: querylang.MAX_QUERY_CHARS], limit)
 
-    def _did_you_mean(self, q: str, parsed, searcher, total: int) -> str | None:
+    def _did_you_mean(self, q: str, parsed, searcher, spec: FilterSpec,
+                      m: _Match) -> str | None:
         def count(query: str) -> int:
-            return self.search(query, per_page=1, snippets=False, facets=False,
-                               suggest=False).total
+            return self._match(self._parse(query), searcher, spec, False).complete
 
-        return did_you_mean(q, parsed, searcher, self._suggester().display, total, count)
+        return did_you_mean(q, parsed, searcher, self._suggester().display, m.complete, count)
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles on the same story: recorded related teasers first, then by key terms."""
@@ -446,6 +469,19 @@ def _hot_terms(title_word_counts: dict[str, int]) -> list[tuple[str, str]]:
         out.append(("body", arabic.light_stem(w)))
         out.append(("title", w))
     return out
+
+
+@dataclass
+class _Match:
+    """One query's scored result set (``scored.matched``), before paging."""
+
+    scored: fastscore.Scored
+    words: ranking.Words
+    by_date: bool = True  # nothing to rank by: relevance order is newest first
+    query: wq.Query | None = None  # the executor's query tree (None: the fast scorer's)
+    executor: ranking.Executor | None = None
+    #: Documents holding every query word (see ``fastscore.keep_complete``).
+    complete: int = 0
 
 
 @dataclass

@@ -33,6 +33,7 @@ from searchapp.ranking import (
     Words,
     coordination_weights,
     is_informative,
+    must_match,
     term_idf,
     word_terms,
 )
@@ -287,10 +288,16 @@ def _read_blocks(m: W3LeafMatcher, offset: int, ids: list, weights: list) -> Non
 
 @dataclass
 class Scored:
-    """Scores of every document (0 where not matched) and the candidate mask."""
+    """Scores of every document (0 where not matched) and the candidate mask.
+
+    ``complete``: the documents holding every positive query word, or enough of them
+    (``ranking.must_match``; None when the query has fewer than two): what
+    :func:`keep_complete` narrows ``matched`` to.
+    """
 
     scores: np.ndarray
     matched: np.ndarray
+    complete: np.ndarray | None = None
 
     @cached_property
     def candidates(self) -> np.ndarray:
@@ -357,6 +364,7 @@ class FastScorer:
         t_cnt = np.zeros(n)
         r_cnt = np.zeros(n)
         any_cnt = np.zeros(n)
+        words_in = np.zeros(n, dtype=np.int32)  # query words each document holds, unweighted
         seen = np.zeros(n, dtype=bool)
         weights = coordination_weights([is_informative(stem, r, self._df, n)
                                         for _, stem in p.positive], r) if n_words > 1 else None
@@ -368,8 +376,10 @@ class FastScorer:
             wt = 1.0 if weights is None else weights[i]
             t_cnt[t_ids] += wt
             r_cnt[r_ids] += wt
-            any_cnt[union([t_ids, r_ids], n)] += wt
-            seen[union([t_ids, r_ids], n)] = True
+            both = union([t_ids, r_ids], n)
+            any_cnt[both] += wt
+            words_in[both] += 1
+            seen[both] = True
         if weights is not None:
             n_words = sum(weights)
         cand = np.nonzero(seen)[0]
@@ -386,7 +396,9 @@ class FastScorer:
         matched &= self.t.live
         for surface, stem in p.negative:
             matched[self._word(surface, stem, r.field_weights)[0]] = False
-        return Scored(scores, matched)
+        complete = (words_in >= must_match(len(p.positive)) if len(p.positive) > 1
+                    else None)
+        return Scored(scores, matched, complete)
 
     def everything(self, p: Plan) -> Scored:
         """No positive words: every live document not excluded (listed newest first)."""
@@ -394,6 +406,27 @@ class FastScorer:
         for surface, stem in p.negative:
             matched[self._word(surface, stem, self.r.field_weights)[0]] = False
         return Scored(np.zeros(self.t.n), matched)
+
+
+def keep_complete(scored: Scored) -> int:
+    """Narrow ``scored.matched`` (filters applied) to the documents holding every query word
+    (of a long lookup, most: :func:`searchapp.ranking.must_match`) when there are any;
+    returns how many such documents there are (0: none, and the set stays the documents
+    holding any word).
+
+    Why: coordination ranks complete matches first, but the set it ranks is every document
+    holding any word, so a date order listed wedding dresses for أسعار النفط. A news search
+    lists the documents holding all the words, in any order; when none holds them all (a
+    misspelt or unknown word), the documents holding some of them are still better than an
+    empty page. Both orders, the total and the facets use the set this leaves.
+    """
+    if scored.complete is None:
+        return int(scored.matched.sum())
+    full = scored.matched & scored.complete
+    n = int(full.sum())
+    if n:
+        scored.matched = full
+    return n
 
 
 def filter_mask(table: DocTable, filters: dict[str, list[str]], date_from: datetime | None,

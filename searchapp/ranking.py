@@ -651,6 +651,22 @@ class Executor:
         return hit, {(f, t.decode("utf-8") if isinstance(t, bytes) else t): hit
                      for f, t in q.iter_all_terms()}
 
+    def complete(self, q: wq.Query) -> np.ndarray | None:
+        """The documents matching enough coordinated clauses of a :func:`build` query (each
+        query word, phrase, prefix or OR group counts once; see :func:`must_match`), or None
+        when it has fewer than two clauses (every match is complete). See
+        :func:`searchapp.fastscore.keep_complete`."""
+        groups = _required(q)
+        if groups is None or len(groups) < 2:
+            return None
+        count = np.zeros(self.t.n, dtype=np.int32)
+        for alternatives in groups:
+            hit = np.zeros(self.t.n, dtype=bool)
+            for sub in alternatives:
+                hit[self._eval(sub)[0]] = True
+            count += hit
+        return count >= must_match(len(groups))
+
     def mask(self, q: wq.Query) -> np.ndarray:
         """The documents a filter query allows (field terms and date ranges, as Whoosh)."""
         if isinstance(q, wq.And | wq.Or) and type(q) in _COMPOUNDS:
@@ -674,6 +690,34 @@ class Executor:
 
 _EMPTY: _Sparse = (np.zeros(0, dtype=np.int64), np.zeros(0))
 _COMPOUNDS = (wq.Or, wq.And, _Split, Coordinated)
+
+
+#: Query words every listed document must hold, up to this many words (see ``must_match``).
+ALL_WORDS_UP_TO = 3
+#: Beyond that, the fraction of the words a listed document must hold.
+MOST_WORDS = 0.75
+
+
+def must_match(n: int) -> int:
+    """How many of a lookup's ``n`` words (clauses) a document must hold to be in its result
+    set: all of them up to ``ALL_WORDS_UP_TO``, then 75% rounded up (Elasticsearch's
+    ``minimum_should_match: "3<75%"``): a short lookup means every word, while a long one
+    still lists the article that lacks one word the reader guessed."""
+    return n if n <= ALL_WORDS_UP_TO else math.ceil(MOST_WORDS * n)
+
+
+def _required(q: wq.Query) -> list[list[wq.Query]] | None:
+    """Per query clause, the sub-queries any of which matches it: a :class:`Coordinated`'s
+    children, or the title and other-fields halves ``build`` splits each word into."""
+    if isinstance(q, wq.AndNot):
+        return _required(q.a)
+    if isinstance(q, Coordinated):
+        return [[sub] for sub in q.subqueries]
+    subs = getattr(q, "subqueries", ())
+    if (type(q) is wq.Or and subs and all(isinstance(s, Coordinated) for s in subs)
+            and len({len(s.subqueries) for s in subs}) == 1):
+        return [list(group) for group in zip(*(s.subqueries for s in subs), strict=True)]
+    return None
 
 
 def _member(docs: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -26,6 +26,10 @@ MAX_LOOKUPS = 3 * MAX_CANDIDATES  # candidate lookups per query, all words toget
 MAX_FORM_DOCS = 3  # documents read to find how the corpus writes a corrected word
 
 
+def should_autocorrect(found: int, corrected: int) -> bool:
+    return corrected >= max(1, 10 * found)
+
+
 def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str], total: int,
                  count: Callable[[str], int]) -> str | None:
     """The corrected query, or None. ``count(query)`` gives a query's result count."""
