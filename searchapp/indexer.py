@@ -49,13 +49,20 @@ class _TitleChanges:
 
 @dataclass
 class ReindexReport:
-    """What a reindex did. ``errors`` holds every corpus problem as ``file:line: reason``."""
+    """What a reindex did. ``errors`` holds every corpus problem as ``file:line: reason``
+    (rejected records and files included); ``files`` and ``skipped`` say what was found, so an
+    empty or unrelated folder explains itself."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Files (and archive members) handed to a parser: page dumps, JSON, JSON Lines.
+    files: int = 0
+    #: ``path: reason`` of each file not read: unknown extension, empty, not a regular file, or
+    #: a directory with no corpus file at all.
+    skipped: list[str] = field(default_factory=list)
     #: Paths that could not be read completely: their previously indexed articles were kept.
     incomplete: list[str] = field(default_factory=list)
     #: False when nothing was published (nothing changed, or the inputs held no article).
@@ -230,8 +237,11 @@ def _write(
 
     incomplete: set[str] = set()
 
+    refused = [0, 0]  # records or files rejected, paths not read completely
+
     def on_error(err: CorpusError) -> None:
         report.errors.append(str(err))
+        refused[bool(getattr(err, "partial", False))] += 1
         if getattr(err, "partial", False):
             where = _error_file(err)
             if where and where not in incomplete:
@@ -239,13 +249,21 @@ def _write(
                 report.incomplete.append(where)
         log.error("%s", err)
 
+    def on_skip(err: CorpusError) -> None:
+        report.skipped.append(str(err))
+        log.warning("%s", err)
+
+    def on_file(_path: str) -> None:
+        report.files += 1
+
     fresh = live is None
     writer = _writer(ix, fresh, procs)
     origins: dict[str, str] = {}  # one string per file, not one per article (1 M articles)
     redo: list[Article] = []  # same id twice in a fresh multi-process build: applied after
     added_now: set[str] = set()
     try:
-        for n, article in enumerate(read_many(paths, on_error=on_error, source=source), 1):
+        for n, article in enumerate(read_many(paths, on_error=on_error, source=source,
+                                                  on_skip=on_skip, on_file=on_file), 1):
             seen.add(article.id)
             doc_json = article.canonical_json()
             digest = hashlib.sha256(doc_json.encode("utf-8")).hexdigest()
@@ -282,8 +300,8 @@ def _write(
         if not seen and not allow_empty:
             report.empty_input = True
             report.errors.append(
-                f"no article found in {', '.join(roots)}: nothing published, the index is "
-                "unchanged (pass --allow-empty to empty it on purpose)")
+                f"no article found in {', '.join(roots)} ({_found(report, *refused)}): nothing "
+                "published, the index is unchanged (pass --allow-empty to empty it on purpose)")
             log.error("%s", report.errors[-1])
             writer.cancel()
             ix.close()
@@ -310,6 +328,13 @@ def _write(
         writer.cancel()
     ix.close()
     return manifest
+
+
+def _found(report: ReindexReport, rejected: int, unreadable: int) -> str:
+    """`2 files read, 3 skipped, 1 rejected`: the counts behind an empty result."""
+    files = f"{report.files} file{'' if report.files == 1 else 's'}"
+    text = f"{files} read, {len(report.skipped)} skipped, {rejected} rejected"
+    return text + (f", {unreadable} not read completely" if unreadable else "")
 
 
 def _writer(ix, fresh: bool, procs: int):

@@ -105,11 +105,12 @@ def test_longest_section_name_wins():
 
 
 def test_page_without_furniture_is_one_article():
-    arts, errors = _parse("عنوان وحيد\n\nفقرة.\n\nصورة (أ.ب)\nصورة (أ.ب)\n\nفقرة أخيرة.\n")
+    first, last = "فقرة أولى من الخبر.", "فقرة أخيرة تختم الخبر."  # prose: see structure_problem
+    arts, errors = _parse(f"عنوان وحيد\n\n{first}\n\nصورة (أ.ب)\nصورة (أ.ب)\n\n{last}\n")
     assert errors == []
     assert len(arts) == 1
     assert arts[0].title == "عنوان وحيد"
-    assert arts[0].paragraphs == ["فقرة.", "فقرة أخيرة."]
+    assert arts[0].paragraphs == [first, last]
     assert arts[0].captions == [Caption("صورة", "أ.ب")]
 
 

@@ -11,6 +11,15 @@ The parser works on structural cues, never on the sample's wording:
   section (caption on the same line or the next), title, summary, and `author (location)`.
   Section names run straight into the caption, hence the configurable `SECTIONS`.
 
+A page without the furniture is one article, title first, but only when it has recognisable
+article structure (`structure_problem`): at least one paragraph of Arabic prose (a line of at
+least `PROSE_MIN_WORDS` words whose letters are mostly Arabic script) and not mostly lines of
+colon- or equals-separated fields. Otherwise any `.txt` file became an article: `/etc/passwd`
+copied as `passwd.txt` was indexed under the title `root:x:0:0:...`. This is a search for Arabic
+news, so a text with no Arabic prose (an English README, a log) is not an article for it. The
+whole file is then rejected with one reason (content read in full and refused: not `partial`).
+A page with the furniture is recognised by it, and its articles keep the per-article rules.
+
 Each line goes through `clean.clean_text` before any of this, so every field (and every id derived
 from a title) is free of control and bidi-override characters.
 """
@@ -34,6 +43,13 @@ FURNITURE_LABEL = re.compile(r"[A-Za-z]{1,4}")  # the font-size widget, "TT" on 
 FURNITURE_COUNT = re.compile(r"[0-9\u0660-\u0669]+")  # a counter whose value changes per page
 _TITLE_LOOKBACK = 4  # title, subtitle and the lead caption twice
 _AUTHOR_MAX_WORDS, _PLACE_MAX_WORDS, _TEASER_MAX_LINES = 6, 4, 5
+#: A paragraph of prose has at least this many words (a title or a label has fewer).
+PROSE_MIN_WORDS = 4
+#: ...and at least this share of its letters in Arabic script.
+PROSE_MIN_ARABIC = 0.5
+# `key:value:value` (passwd, group, PATH lists) or `key=value` (ini, env, os-release) fields.
+_FIELD_LINE = re.compile(r"[^\s:=]+(?::[^:\n]*){2,}|[^\s=]+\s*=.*")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 class Line(NamedTuple):
@@ -48,8 +64,13 @@ def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str
     source = clean_text(source)
     lines = [Line(n, s) for n, raw in enumerate(text.splitlines(), 1) if (s := clean_text(raw))]
     starts = _article_starts(lines)
-    if not starts:  # no furniture at all: the whole page is one article, title first
-        starts = [(0, None)] if lines else []
+    if not starts and lines:  # no furniture at all: the whole page is one article, title first
+        problem = structure_problem([ln.text for ln in lines])
+        if problem:
+            on_error(CorpusError(path, None, f"no recognisable article structure: {problem}: "
+                                 "rejected"))
+            return
+        starts = [(0, None)]
     elif starts[0][0] > 0:
         first = lines[0].no
         on_error(CorpusError(path, first, f"{starts[0][0]} line(s) before the first article "
@@ -58,6 +79,30 @@ def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str
         end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         yield from _parse_article(lines[t:end], None if furniture is None else furniture - t,
                                   path, source, secs, on_error)
+
+
+def _is_prose(text: str) -> bool:
+    words = text.split()
+    if len(words) < PROSE_MIN_WORDS:
+        return False
+    letters = sum(ch.isalpha() for ch in text)
+    return letters > 0 and len(_ARABIC.findall(text)) >= PROSE_MIN_ARABIC * letters
+
+
+def structure_problem(lines: Sequence[str]) -> str | None:
+    """Why a page without furniture is not an article (rules in the module docstring), or None.
+
+    The reason names what is missing, so that the user can tell a wrong file from a page that
+    needs a parser rule."""
+    fields = sum(bool(_FIELD_LINE.fullmatch(t)) for t in lines)
+    table = (f"{fields} of {len(lines)} lines are colon- or equals-separated fields "
+             "(a configuration table?)")
+    if fields * 2 > len(lines):
+        return table
+    if not any(_is_prose(t) for t in lines[1:]):
+        return (f"no paragraph of Arabic prose (a line of {PROSE_MIN_WORDS}+ words, mostly "
+                "Arabic letters) after the title" + (f"; {table}" if fields else ""))
+    return None
 
 
 def _article_starts(lines: list[Line]) -> list[tuple[int, int | None]]:
