@@ -20,6 +20,21 @@ news, so a text with no Arabic prose (an English README, a log) is not an articl
 whole file is then rejected with one reason (content read in full and refused: not `partial`).
 A page with the furniture is recognised by it, and its articles keep the per-article rules.
 
+What the page says about itself is kept (issue 13: the bundled page had no source or date):
+
+* The outlet (`recover_source`), when no source was given: a domain of a known outlet written in
+  the page (`aawsat.com`), or the outlet's own name as a staff byline (`«الشرق الأوسط» (دمشق)`:
+  papers credit their staff reports to themselves in guillemets). A mere mention of a name in a
+  sentence is not evidence, and two outlets with equal evidence give none: better no source than
+  a wrong one. The table is `OUTLETS`; names are listed only where they are unambiguous (الرياض
+  is a city, اليوم a word). Teasers take the page's outlet: related articles are the site's own.
+* The publication date (`parse_date_line`): a line that is only a date (optional label such as
+  `نُشر في:`, weekday, day, month name in any of the spellings of `searchapp.synonyms`, year, time;
+  Western or Eastern digits) before the related-articles block. The line is taken out of the
+  subtitle or body. Dates inside a sentence or a caption are never used: they date the event or
+  the photo (`... في بغداد، 14 مارس 2025`), not the article. No date line: no date (the bundled
+  sample has none). Teasers get no date: their blocks carry none.
+
 Each line goes through `clean.clean_text` before any of this, so every field (and every id derived
 from a title) is free of control and bidi-override characters.
 """
@@ -28,7 +43,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
+
+from searchapp import arabic, synonyms
 
 from .clean import clean_text
 from .model import Article, Caption, CorpusError, make_id, split_credit, trailing_paren_start
@@ -39,6 +58,22 @@ SECTIONS: tuple[str, ...] = (
     "ثقافة وفنون", "يوميات الشرق", "صحتك", "تكنولوجيا",
 )
 RELATED_MARKERS: tuple[str, ...] = ("مقالات ذات صلة",)
+#: slug -> (names the outlet signs its staff bylines with, its web domains). The slugs are the
+#: SaudiNewsNet ones, so that page dumps and JSON records of one paper share a `source:` value.
+OUTLETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "aawsat": (("الشرق الأوسط",), ("aawsat.com", "asharqalawsat.com")),
+    "alriyadh": ((), ("alriyadh.com",)),
+    "okaz": (("عكاظ",), ("okaz.com.sa",)),
+    "alwatan": ((), ("alwatan.com.sa",)),
+    "almadina": ((), ("al-madina.com",)),
+    "aljazirah": ((), ("al-jazirah.com",)),
+    "alyaum": ((), ("alyaum.com",)),
+    "aleqtisadiya": (("الاقتصادية",), ("aleqt.com",)),
+    "sabq": (("سبق",), ("sabq.org",)),
+    "alweeam": (("الوئام",), ("alweeam.com.sa",)),
+    "3alyoum": (("عين اليوم",), ("3alyoum.com",)),
+    "was": (("واس",), ("spa.gov.sa",)),
+}
 FURNITURE_LABEL = re.compile(r"[A-Za-z]{1,4}")  # the font-size widget, "TT" on aawsat.com
 FURNITURE_COUNT = re.compile(r"[0-9\u0660-\u0669]+")  # a counter whose value changes per page
 _TITLE_LOOKBACK = 4  # title, subtitle and the lead caption twice
@@ -63,6 +98,7 @@ def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str
     secs = sorted(SECTIONS if sections is None else sections, key=len, reverse=True)
     source = clean_text(source)
     lines = [Line(n, s) for n, raw in enumerate(text.splitlines(), 1) if (s := clean_text(raw))]
+    source = source or recover_source([ln.text for ln in lines])
     starts = _article_starts(lines)
     if not starts and lines:  # no furniture at all: the whole page is one article, title first
         problem = structure_problem([ln.text for ln in lines])
@@ -79,6 +115,63 @@ def parse_page(text: str, path: str, *, source: str = "", sections: Sequence[str
         end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         yield from _parse_article(lines[t:end], None if furniture is None else furniture - t,
                                   path, source, secs, on_error)
+
+
+def recover_source(lines: Sequence[str], outlets: dict[str, tuple[tuple[str, ...],
+                   tuple[str, ...]]] | None = None) -> str:
+    """The slug of the outlet the page says it is from, or "" (rules in the module docstring)."""
+    votes: dict[str, int] = {}
+    for slug, (names, domains) in (OUTLETS if outlets is None else outlets).items():
+        pattern = _outlet_pattern(names, domains)
+        votes[slug] = sum(bool(pattern.search(t)) for t in lines)
+    best = max(votes.values(), default=0)
+    winners = [slug for slug, n in votes.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else ""
+
+
+@lru_cache(maxsize=64)
+def _outlet_pattern(names: tuple[str, ...], domains: tuple[str, ...]) -> re.Pattern[str]:
+    # A domain anywhere (not inside a longer host name); a name only as a whole-line byline.
+    alts = [rf"(?<![\w.-])(?:www\.)?{re.escape(d)}(?![\w-])" for d in domains]
+    alts += [rf"^«{re.escape(n)}»(?:\s*\([^()]*\))?$" for n in names]
+    return re.compile("|".join(alts) or "(?!)", re.IGNORECASE)
+
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_WEEKDAYS = ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت")
+_DATE_LABELS = ("نشر في", "نشر", "تاريخ النشر", "آخر تحديث", "تم النشر", "تحديث")
+
+
+@lru_cache(maxsize=1)
+def _date_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]:
+    months = {" ".join(name): m for m in range(1, 13) for name in synonyms.month_names(m)}
+    month = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
+    labels = "|".join(re.escape(arabic.normalize(x)) for x in _DATE_LABELS)
+    days = "|".join(re.escape(arabic.normalize(x)) for x in _WEEKDAYS)
+    head = rf"(?:(?:{labels})\s*(?:في)?\s*:?\s*)?(?:(?:{days})\s*[،,]?\s*)?"
+    clock = r"(?:\s*(?:[-–،,]|الساعه)?\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?:\s*(?:ص|م|am|pm))?)?"
+    named = re.compile(
+        rf"{head}(?P<d>\d{{1,2}})\s+(?P<m>{month})(?:\s*\((?:{month})\))?\s+(?P<y>\d{{4}})"
+        rf"(?:\s*م)?{clock}", re.IGNORECASE)
+    iso = re.compile(rf"{head}(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){clock}")
+    return named, iso, months
+
+
+def parse_date_line(text: str) -> datetime | None:
+    """The date of a line that is only a date (module docstring), or None: a date within a
+    sentence is the event's, not the article's. Impossible dates (31 فبراير) are None."""
+    if len(text) > 80 or not any(ch.isdigit() for ch in text):
+        return None
+    line = " ".join(arabic.normalize(text.translate(_DIGITS)).split())
+    named, iso, months = _date_patterns()
+    m = named.fullmatch(line) or iso.fullmatch(line)
+    if m is None:
+        return None
+    month = months.get(m["m"]) or int(m["m"])
+    try:
+        return datetime(int(m["y"]), month, int(m["d"]), int(m["h"] or 0), int(m["mi"] or 0))
+    except ValueError:
+        return None
 
 
 def _is_prose(text: str) -> bool:
@@ -142,10 +235,13 @@ def _parse_article(lines: list[Line], furniture: int | None, path: str, source: 
     captions: list[Caption] = []
     subtitle: list[str] = []
     body_start = 1
+    date = None
     if furniture is not None:
         for line, n in _runs(lines[1:furniture]):  # subtitle, and the lead caption given twice
             if n > 1:
                 captions.append(split_credit(line.text))
+            elif date is None and (date := parse_date_line(line.text)) is not None:
+                continue
             else:
                 subtitle.append(line.text)
         body_start = furniture + 2
@@ -159,13 +255,15 @@ def _parse_article(lines: list[Line], furniture: int | None, path: str, source: 
             cap = split_credit(line.text)
             if cap not in captions:  # the lead caption is shown again under the title
                 captions.append(cap)
+        elif date is None and (date := parse_date_line(line.text)) is not None:
+            continue
         else:
             paragraphs.append(line.text)
     teasers = list(_parse_teasers(lines[related_at + 1:], path, source, sections, on_error))
     origin = f"{path}:{lines[0].no}"
     if paragraphs:
         yield Article(id=make_id(None, "", title, source), title=title, subtitle=" ".join(subtitle),
-                      paragraphs=paragraphs, captions=captions, source=source,
+                      paragraphs=paragraphs, captions=captions, source=source, date=date,
                       related=[t.id for t in teasers], origin=origin)
     else:
         on_error(CorpusError(path, lines[0].no, "article without body text: rejected"))
