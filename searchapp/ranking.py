@@ -181,10 +181,12 @@ class _BM25F(scoring.BM25F):
 
 @dataclass
 class Words:
-    """What to highlight: stems and surfaces of every positive query word."""
+    """What to highlight: stems and surfaces of every positive query word, and the stem
+    sequence of every positive phrase (whose words are marked only where they form it)."""
 
     stems: set[str] = field(default_factory=set)
     surfaces: set[str] = field(default_factory=set)
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------- word queries
@@ -344,12 +346,14 @@ def _clause_query(c: Clause, reader, r: Ranking, words: Words, drop_stops: bool,
     toks = [(s, st) for s, st, _, _ in tokens_with_offsets(c.text)]
     if not toks:
         return None
+    if c.kind == "phrase" and len(toks) > 1:
+        if not c.negated:
+            words.phrases.append(tuple(st for _, st in toks))
+        return _phrase_query(toks, r)
     if not c.negated:
         for s, st in toks:
             words.stems.add(st)
             words.surfaces.add(s)
-    if c.kind == "phrase" and len(toks) > 1:
-        return _phrase_query(toks, r)
     words_ = [(s, st) for s, st in toks if not (drop_stops and arabic.is_stop_word(s))
               and (s, st) not in seen]
     seen.update(words_)

@@ -4,6 +4,12 @@ Matching is done on analyzed tokens (stem or normalized surface), but the output
 the stored, original text using each token's character offsets, so ``<mark>`` encloses exactly
 the word as written (``إطلاقِ`` with its kasra, ``مسئول`` with its seat). Text is HTML-escaped
 piece by piece and the ``<mark>`` tags are the only markup ever inserted.
+
+A quoted phrase is marked where its words stand consecutively (its stems, in order, as the
+index's positions match it), as one ``<mark>`` from its first word to its last: a lone وقف
+or النار elsewhere is not the phrase "وقف إطلاق النار" and stays unmarked (unless the query
+also has it as a plain word). A fragment holding a phrase counts each of its words as matched,
+so fragments prefer the phrase occurrence over scattered words.
 """
 
 from __future__ import annotations
@@ -28,20 +34,48 @@ class Part:
     is_caption: bool = False
 
 
-def _matches(text: str, words: Words) -> list[tuple[int, int, str]]:
+#: A mark: (start, end, key); the key names what matched (a stem, or a phrase's stems).
+Mark = tuple[int, int, "str | tuple[str, ...]"]
+
+
+def _matches(text: str, words: Words) -> list[Mark]:
     prefixes = tuple(s[:-1] for s in words.stems if s.endswith("*"))
-    out = []
-    for surface, stem, start, end in tokens_with_offsets(text):
+    toks = tokens_with_offsets(text)
+    out: list[Mark] = []
+    i = 0
+    while i < len(toks):
+        phrase = _phrase_at(toks, i, words.phrases)
+        if phrase:
+            out.append((toks[i][2], toks[i + len(phrase) - 1][3], phrase))
+            i += len(phrase)
+            continue
+        surface, stem, start, end = toks[i]
         if (
             stem in words.stems
             or surface in words.surfaces
             or (prefixes and (surface.startswith(prefixes) or stem.startswith(prefixes)))
         ):
             out.append((start, end, stem))
+        i += 1
     return out
 
 
-def _render(text: str, start: int, end: int, marks: list[tuple[int, int, str]]) -> str:
+def _phrase_at(toks: list, i: int, phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The longest phrase whose stems are the tokens' from ``i`` on, or None."""
+    best = None
+    for p in phrases:
+        if (len(p) > len(best or ()) and i + len(p) <= len(toks)
+                and all(toks[i + j][1] == st for j, st in enumerate(p))):
+            best = p
+    return best
+
+
+def _weight(keys: set) -> int:
+    """Words matched by marks with these keys: a phrase counts its words."""
+    return sum(len(k) if isinstance(k, tuple) else 1 for k in keys)
+
+
+def _render(text: str, start: int, end: int, marks: list[Mark]) -> str:
     html, pos = [], start
     for s, e, _ in marks:
         if s < start or e > end:
@@ -58,7 +92,7 @@ def highlight(text: str, words: Words) -> str:
     return _render(text, 0, len(text), _matches(text, words))
 
 
-def _window(text: str, marks: list[tuple[int, int, str]], i: int) -> tuple[int, int]:
+def _window(text: str, marks: list[Mark], i: int) -> tuple[int, int]:
     """About FRAGMENT_CHARS around mark ``i``, widened to whole words."""
     start = max(0, marks[i][0] - FRAGMENT_CHARS // 4)
     end = min(len(text), start + FRAGMENT_CHARS)
@@ -85,7 +119,7 @@ def make_snippet(parts: Sequence[Part], words: Words) -> str:
         for i in range(len(marks)):
             s, e = _window(part.text, marks, i)
             inside = [m for m in marks if s <= m[0] and m[1] <= e]
-            candidates.append((len({m[2] for m in inside}), len(inside), -pi, s, e, pi))
+            candidates.append((_weight({m[2] for m in inside}), len(inside), -pi, s, e, pi))
     candidates.sort(reverse=True)
     chosen: list[tuple[int, int, int]] = []
     for _, _, _, s, e, pi in candidates:

@@ -54,3 +54,31 @@ def test_title_highlight():
     assert highlight("بوتين يعرض <مساعدة>", words_for("بوتين")) == (
         "<mark>بوتين</mark> يعرض &lt;مساعدة&gt;"
     )
+
+
+def phrase_words(phrase: str, *others: str) -> Words:
+    """Words of a query holding ``"phrase"`` and plain ``others``, as ranking.build makes."""
+    w = words_for(" ".join(others))
+    w.phrases.append(tuple(stem for _, stem, _, _ in tokens_with_offsets(phrase)))
+    return w
+
+
+def test_phrase_marks_only_its_occurrences():
+    text = ("دعا إلى وقف الحرب ثم أعلن وقفَ إطلاقِ النّارِ في غزة، "
+            "واشتعلت النار في مخزن.")
+    html = make_snippet([Part(text)], phrase_words("وقف إطلاق النار", "غزة"))
+    assert re.findall(r"<mark>(.*?)</mark>", html) == ["وقفَ إطلاقِ النّارِ", "غزة"]
+
+
+def test_phrase_in_title_highlight():
+    title = "وقف إطلاق النار في غزة والنار مشتعلة في رفح بعد وقف المفاوضات"
+    assert highlight(title, phrase_words("وقف إطلاق النار")) == (
+        "<mark>وقف إطلاق النار</mark> في غزة والنار مشتعلة في رفح بعد وقف المفاوضات")
+
+
+def test_fragment_prefers_the_phrase_occurrence(monkeypatch):
+    monkeypatch.setattr("searchapp.snippets.MAX_FRAGMENTS", 1)
+    lone = Part("طالب بوقف القتال في غزة حيث النار مشتعلة وغزة تحترق " + "كلام " * 60)
+    phrase = Part("كلام " * 60 + "وأعلن الوسطاء وقف إطلاق النار رسميا")
+    html = make_snippet([lone, phrase], phrase_words("وقف إطلاق النار", "غزة"))
+    assert "<mark>وقف إطلاق النار</mark>" in html and "غزة" not in html
