@@ -410,9 +410,17 @@ class SearchEngine:
         return self._local.live.suggester
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Completions for an autocomplete box: words of indexed titles, then titles."""
+        """Completions for an autocomplete box: title words and phrases completing the last
+        word in the context of the others, then titles (see :meth:`Suggester.complete`)."""
         limit = min(max(1, int(limit)), 50)
-        return self._suggester().complete(prefix[: querylang.MAX_QUERY_CHARS], limit)
+        table = self._table()
+
+        def cooccurring(a: str, b: str) -> int:  # titles holding both normalized words
+            return len(np.intersect1d(table.postings("title", a)[0],
+                                      table.postings("title", b)[0], assume_unique=True))
+
+        return self._suggester().complete(prefix[: querylang.MAX_QUERY_CHARS], limit,
+                                          cooccurring)
 
     def _did_you_mean(self, q: str, parsed, searcher, spec: FilterSpec,
                       m: _Match) -> str | None:

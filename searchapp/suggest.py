@@ -1,8 +1,16 @@
 """Autocomplete and "did you mean": both work on normalized forms, shown in written forms.
 
-Completions come from the words and titles of the indexed articles (headline vocabulary is what
-readers search for: names, places, events), ranked by how many titles use them. Each word is
-shown in its most frequent written spelling without diacritics (مدرسة, not the normalized مدرسه).
+Completions come from the words, phrases and titles of the indexed articles (headline
+vocabulary is what readers search for: names, places, events), ranked by how many titles use
+them (document frequency). Each word is shown in its most frequent written spelling without
+diacritics (مدرسة, not the normalized مدرسه; أسعار with its hamza).
+
+The last typed word is completed in the context of the words before it: ``ولي ال`` offers
+ولي العهد, the phrase headlines use, not ولي إلى. Phrases are the 2- and 3-word sequences of
+title words (within one clause: no phrase across a colon or a dash, none starting or ending
+with a function word), ``MAX_PHRASES`` of them kept by frequency and offered once seen in
+``MIN_PHRASE_TITLES`` titles. A word with a glued clitic whose remainder is a word at least as
+frequent (بوزارة: وزارة; للوزارة: الوزارة) is not offered as a word (see :func:`glued`).
 
 Spelling correction proposes, for a query word that the index barely knows, the candidate at
 edit distance one (a letter missing, extra, replaced or two swapped — plus two words run
@@ -65,13 +73,30 @@ def strip_marks(word: str) -> str:
     return _MARKS.sub("", word)
 
 MAX_TITLE_COMPLETIONS = 3
+#: Frequent words with the typed prefix whose co-occurrence with the context is counted.
+CONTEXT_CANDIDATES = 30
 
 
 #: Distinct title words an index keeps for completion and correction display, most frequent
 #: first: an archive's long tail of once-seen names would otherwise grow without bound (a
 #: million synthetic-archive titles have ~700,000 distinct words).
 MAX_WORDS = 300_000
+#: Phrases kept (2-3 words), most frequent first, and the titles one must appear in to be
+#: offered: SaudiNewsNet's 31 k titles have ~40,000 phrases in 3+ titles; an archive of a
+#: million ~1 M, so the cap is what bounds the file (~20 MB) and the server's memory.
+MAX_PHRASES = 300_000
+MIN_PHRASE_TITLES = 3
+#: Distinct phrases counted in memory while indexing before the rarest are dropped (lossy
+#: counting: a phrase dropped early may be undercounted; one in hundreds of titles is not).
+MAX_COUNTED_PHRASES = 1_000_000
+PHRASE_WORDS = (2, 3)
+#: Proclitics a title word may carry (conjunction و/ف, prepositions ب/ل/ك and their pairs).
+CLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_CLAUSE_BREAKS = re.compile(r"[.:;!?،؛؟«»\"()\[\]{}|/\-–—…]+")
+
 WORDS_FILE = "suggest-words.json"
+#: Optional (indexes written before it have no phrases and still load).
+PHRASES_FILE = "suggest-phrases.json"
 TITLES_FILE = "suggest-titles.txt"
 OFFSETS_FILE = "suggest-titles.npy"
 
@@ -118,41 +143,82 @@ class _Titles:
 
 def write_suggestions(directory: str | os.PathLike, titles: Iterable[str]) -> None:
     """Persist what :class:`Suggester` serves, at index time: counting title words and
-    sorting titles is a pass over every title, too long for a server's start or for the
-    switch to a new generation.
+    phrases and sorting titles is a pass over every title, too long for a server's start or
+    for the switch to a new generation.
 
     Words are counted by normalized form (``arabic.normalize``, what ``analyze_word`` calls
     the surface) without stemming them: suggestions never need the stem, and stemming a
     million titles' cold vocabulary was most of the cost (100 us a title, measured).
     """
-    counts, display, keyed = _count_titles(titles)
-    _write_files(Path(directory), counts, display, iter(keyed))
+    counts, display, keyed, phrases = _count_titles(titles)
+    _write_files(Path(directory), counts, display, iter(keyed), phrases)
+
+
+def title_phrases(words: list[str]) -> set[str]:
+    """The phrases one title contributes: ``PHRASE_WORDS``-long runs of its words (normalized,
+    one list per clause), none starting or ending with a function word or holding a number."""
+    out: set[str] = set()
+    for n in PHRASE_WORDS:
+        for i in range(len(words) - n + 1):
+            run = words[i:i + n]
+            if (arabic.is_stop_word(run[0]) or arabic.is_stop_word(run[-1])
+                    or any(w.isdigit() or len(w) < 2 for w in run)):
+                continue
+            out.add(" ".join(run))
+    return out
+
+
+class _PhraseCounts(dict):
+    """Titles per phrase, at most ``MAX_COUNTED_PHRASES`` of them: when full, the phrases
+    seen in the fewest titles so far are dropped until half the room is free."""
+
+    def add(self, phrases: Iterable[str], n: int = 1) -> None:
+        for p in phrases:
+            self[p] = self.get(p, 0) + n
+        if len(self) > MAX_COUNTED_PHRASES:
+            floor = 1
+            while len(self) > MAX_COUNTED_PHRASES // 2:
+                for p in [p for p, c in self.items() if c <= floor]:
+                    del self[p]
+                floor += 1
+
+
+def _clauses(title: str) -> Iterator[list[str]]:
+    normalize = arabic.normalize
+    for clause in _CLAUSE_BREAKS.split(title):
+        yield [normalize(w) for w in WORDS.findall(clause)]
 
 
 def _count_titles(titles: Iterable[str]) -> tuple[dict[str, int], dict[str, str],
-                                                  list[tuple[str, str]]]:
-    """(word counts, written form per word, sorted (key, title) lines) of ``titles``."""
+                                                  list[tuple[str, str]], dict[str, int]]:
+    """(titles per word, written form per word, sorted (key, title) lines, titles per
+    phrase) of ``titles``. The written form is the word's most frequent spelling."""
     pairs: dict[tuple[str, str], int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    phrases = _PhraseCounts()
     keyed: list[tuple[str, str]] = []
     normalize = arabic.normalize
     for title in titles:
         marked = _MARKS.search(title) is not None
+        seen: set[str] = set()
         for m in WORDS.finditer(title):
             raw = m.group()
             surface = normalize(raw)
             if len(surface) >= 2 and not surface.isdigit():
                 pairs[surface, strip_marks(raw) if marked else raw] += 1
+                seen.add(surface)
+        for w in seen:
+            counts[w] += 1
+        phrases.add(set().union(*map(title_phrases, _clauses(title))))
         title = _LINE_BREAKS.sub(" ", title)
         keyed.append((normalize(title), title))
-    counts: dict[str, int] = defaultdict(int)
     display: dict[str, str] = {}
     best: dict[str, int] = {}
     for (surface, written), n in pairs.items():
-        counts[surface] += n
         if n > best.get(surface, 0):
             best[surface], display[surface] = n, written
     keyed.sort()
-    return counts, display, keyed
+    return dict(counts), display, keyed, dict(phrases)
 
 
 def update_suggestions(directory: str | os.PathLike, base: str | os.PathLike,
@@ -161,16 +227,18 @@ def update_suggestions(directory: str | os.PathLike, base: str | os.PathLike,
     articles counted in and those of ``removed`` ones counted out: an incremental reindex of
     a thousand articles must not recount a million titles (~55 s).
 
-    Counts of words outside the kept ``MAX_WORDS`` were not recorded, so such a word comes
-    back with only the new titles' count; the next full rebuild recounts exactly.
+    Counts of words outside the kept ``MAX_WORDS`` (phrases outside ``MAX_PHRASES``) were
+    not recorded, so such a word comes back with only the new titles' count; the next full
+    rebuild recounts exactly. A base written before phrases were kept has its phrases
+    counted from its titles, once.
     """
     base = Path(base)
     with open(base / WORDS_FILE, encoding="utf-8") as f:
         rows = json.load(f)
     counts = {w: c for w, c, _ in rows}
     display = {w: d for w, _, d in rows}
-    add_counts, add_display, add_keyed = _count_titles(added)
-    del_counts, _, del_keyed = _count_titles(removed)
+    add_counts, add_display, add_keyed, add_phrases = _count_titles(added)
+    del_counts, _, del_keyed, del_phrases = _count_titles(removed)
     for w, n in add_counts.items():
         counts[w] = counts.get(w, 0) + n
         display.setdefault(w, add_display[w])
@@ -192,17 +260,35 @@ def update_suggestions(directory: str | os.PathLike, base: str | os.PathLike,
                 continue
             yield pair
 
-    _write_files(Path(directory), counts, display, heapq.merge(kept_old(), add_keyed))
+    kept: Iterator[tuple[str, str]] | list[tuple[str, str]] = kept_old()
+    if (base / PHRASES_FILE).exists():
+        phrases = _load_phrases(base / PHRASES_FILE)[0]
+        for p, n in del_phrases.items():
+            if p in phrases:
+                phrases[p] -= n
+                if phrases[p] <= 0:
+                    del phrases[p]
+    else:
+        kept = list(kept)
+        phrases = _count_titles(t for _, t in kept)[3]
+    for p, n in add_phrases.items():
+        phrases[p] = phrases.get(p, 0) + n
+    _write_files(Path(directory), counts, display, heapq.merge(kept, add_keyed), phrases)
 
 
 def _write_files(root: Path, counts: dict[str, int], display: dict[str, str],
-                 keyed: Iterator[tuple[str, str]]) -> None:
+                 keyed: Iterator[tuple[str, str]], phrases: dict[str, int]) -> None:
     kept = heapq.nlargest(MAX_WORDS, counts, key=lambda w: (counts[w], w))
     words = sorted((w, counts[w], display[w]) for w in kept)
+    top = heapq.nlargest(MAX_PHRASES, phrases, key=lambda p: (phrases[p], p))
+    rows = sorted((p, phrases[p], " ".join(display.get(w, w) for w in p.split()))
+                  for p in top)
     # Each file is written beside and renamed over its name: a new generation starts as hard
     # links to the previous one's files, which a running server may still be reading.
     with _replacing(root / WORDS_FILE) as f:
         f.write(json.dumps(words, ensure_ascii=False, separators=(",", ":")).encode())
+    with _replacing(root / PHRASES_FILE) as f:
+        f.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
     offsets = array("q", [0])
     with _replacing(root / TITLES_FILE) as f:
         pos = 0
@@ -216,6 +302,12 @@ def _write_files(root: Path, counts: dict[str, int], display: dict[str, str],
         np.save(f, offsets)
 
 
+def _load_phrases(path: Path) -> tuple[dict[str, int], dict[str, str]]:
+    with open(path, encoding="utf-8") as f:
+        rows = json.load(f)
+    return {p: c for p, c, _ in rows}, {p: d for p, _, d in rows}
+
+
 @contextmanager
 def _replacing(path: Path) -> Iterator[BinaryIO]:
     tmp = path.with_name(path.name + ".tmp")
@@ -225,6 +317,8 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
 
 
 def has_suggestions(directory: str | os.PathLike) -> bool:
+    """Whether ``directory`` holds persisted suggestions (phrases are optional: an index
+    written before them completes words and titles only)."""
     root = Path(directory)
     return all((root / n).exists() for n in (WORDS_FILE, TITLES_FILE, OFFSETS_FILE))
 
@@ -240,8 +334,18 @@ class Suggester:
         self.words = [w for w, _, _ in rows]
         self.counts = {w: c for w, c, _ in rows}
         self.display = {w: d for w, _, d in rows}
+        self.phrase_counts: dict[str, int] = {}  # only the phrases offered
+        self.phrase_display: dict[str, str] = {}
+        if (root / PHRASES_FILE).exists():
+            with open(root / PHRASES_FILE, encoding="utf-8") as f:
+                for p, c, d in json.load(f):
+                    if c >= MIN_PHRASE_TITLES:
+                        self.phrase_counts[p], self.phrase_display[p] = c, d
+        self.phrases = sorted(self.phrase_counts)
         self._titles = _Titles(root / TITLES_FILE, root / OFFSETS_FILE)
         self._complete_cached = lru_cache(maxsize=4096)(self._complete_word_uncached)
+        self._phrases_cached = lru_cache(maxsize=4096)(self._complete_phrase_uncached)
+        self.glued = lru_cache(maxsize=65536)(self._glued)
 
     @classmethod
     def from_titles(cls, titles: Iterable[str]) -> Suggester:
@@ -249,33 +353,101 @@ class Suggester:
             write_suggestions(tmp, titles)
             return cls(tmp)  # the mmap outlives the unlinked file
 
+    def _glued(self, word: str) -> bool:
+        """Whether normalized ``word`` is a clitic glued to a word at least as frequent in
+        titles (بوزارة: وزارة; للوزارة: الوزارة; والرياض: الرياض): readers search the word,
+        so the glued form is no completion. A remainder of two letters (ولي: لي) or a
+        function word (والي: الي) does not count."""
+        n = self.counts.get(word, 0)
+        for p in CLITICS:
+            if not word.startswith(p):
+                continue
+            rest = word[len(p):]
+            for cand in (rest, "ا" + rest) if p.endswith("ل") and rest[:1] == "ل" else (rest,):
+                if (len(cand) >= 3 and not arabic.is_stop_word(cand)
+                        and self.counts.get(cand, 0) >= n):
+                    return True
+        return False
+
     def _complete_word(self, prefix: str, limit: int) -> tuple[str, ...]:
+        """Normalized words (see ``_complete_word_uncached``)."""
         if len(prefix) > MAX_CACHED_PREFIX:
             return self._complete_word_uncached(prefix, limit)
         return self._complete_cached(prefix, limit)
 
     def _complete_word_uncached(self, prefix: str, limit: int) -> tuple[str, ...]:
+        """The ``limit`` most frequent title words starting with ``prefix`` (normalized),
+        glued forms left out."""
         lo = bisect.bisect_left(self.words, prefix)
         hi = bisect.bisect_left(self.words, prefix + "\uffff")
-        best = heapq.nlargest(limit, self.words[lo:hi], key=lambda w: (self.counts[w], -len(w)))
-        return tuple(self.display[w] for w in best)
+        ranked = sorted(self.words[lo:hi], key=lambda w: (-self.counts[w], len(w), w))
+        return tuple(itertools.islice((w for w in ranked if not self.glued(w)), limit))
 
-    def complete(self, text: str, limit: int = 10) -> list[str]:
-        """Completions of the last word of ``text`` (keeping the words before it as typed),
-        then up to three titles that start with ``text``."""
+    def _complete_phrase(self, key: str, words: int, limit: int) -> tuple[tuple[str, int], ...]:
+        if len(key) > 3 * MAX_CACHED_PREFIX:
+            return self._complete_phrase_uncached(key, words, limit)
+        return self._phrases_cached(key, words, limit)
+
+    def _complete_phrase_uncached(self, key: str, words: int, limit: int
+                                  ) -> tuple[tuple[str, int], ...]:
+        """The ``limit`` most frequent phrases of ``words`` words whose normalized form starts
+        with ``key``, as (written form, titles), none of its words a glued form."""
+        lo = bisect.bisect_left(self.phrases, key)
+        hi = bisect.bisect_left(self.phrases, key + "\uffff")
+        found = [p for p in self.phrases[lo:hi] if p.count(" ") == words - 1]
+        found.sort(key=lambda p: (-self.phrase_counts[p], len(p), p))
+        best = itertools.islice((p for p in found if not any(map(self.glued, p.split()))),
+                                limit)
+        return tuple((self.phrase_display[p], self.phrase_counts[p]) for p in best)
+
+    def complete(self, text: str, limit: int = 10,
+                 cooccurring: Callable[[str, str], int] | None = None) -> list[str]:
+        """Completions of ``text`` for an autocomplete box, most searched first.
+
+        The typed words before the last are kept as typed. With such words, the last one is
+        completed as the title phrases continuing the last one or two of them do (``ولي ال``:
+        ولي العهد, then ولي العهد السعودي); with none (or no phrase), as the most frequent
+        title words with its prefix, and a lone prefix also as the phrases starting with it.
+        ``cooccurring(a, b)``, titles holding both normalized words (the engine counts them
+        from the index), puts first, when no phrase continues the context, the words that
+        headlines use with its last word (``الرئيس بو``: بوتين, in titles with الرئيس, before
+        the more frequent coach's name بولوني). Up to three titles starting with ``text``
+        come last."""
         text = text.strip()
         norm = arabic.normalize(text)
         if not norm:
             return []
-        head, _, last = text.rpartition(" ")
-        last_norm = arabic.normalize(last)
+        typed = text.split()
+        head, last = typed[:-1], arabic.normalize(typed[-1])
+        context = [arabic.normalize(w) for w in head]
         out: list[str] = []
-        if last_norm:
-            for word in self._complete_word(last_norm, limit):
-                out.append(f"{head} {word}" if head else word)
-        titles = self._titles.starting_with(norm, MAX_TITLE_COMPLETIONS)
-        room = max(0, limit - len(titles))
-        return [*dict.fromkeys(out[:room]), *titles][:limit]
+        if last and context:
+            for n in (2, 1):  # the longest context headlines continue
+                if len(context) < n or any(not w for w in context[-n:]):
+                    continue
+                key = " ".join([*context[-n:], last])
+                found = [*self._complete_phrase(key, n + 1, limit),
+                         *(self._complete_phrase(key, n + 2, limit) if n == 1 else ())]
+                for phrase, _ in found:
+                    out.append(" ".join([*head, *phrase.split()[n:]]))
+                if out:
+                    break
+        if last and not out:
+            with_context = bool(context and context[-1] and cooccurring)
+            words = self._complete_word(last, CONTEXT_CANDIDATES if with_context else limit)
+            if with_context:  # in titles with the context word first, then by frequency
+                together = {w: cooccurring(context[-1], w) for w in words}
+                words = tuple(sorted(words, key=lambda w: -together[w]))  # stable
+            ranked = [(self.counts[w], self.display[w]) for w in words[:limit]]
+            if not context and len(last) >= 2:
+                ranked += [(c, p) for p, c in self._complete_phrase(last, 2, limit)]
+                ranked.sort(key=lambda cw: -cw[0])  # stable: words before equal phrases
+            out = [" ".join([*head, w]) for _, w in ranked]
+        out = list(dict.fromkeys(out))
+        # Titles take the room completions leave, and a third of a short list at least.
+        titles = self._titles.starting_with(
+            norm, min(MAX_TITLE_COMPLETIONS, max(limit - len(out), limit // 3)))
+        return [*out[:limit - len(titles)], *titles][:limit]
 
 
 def correctable(word: str) -> bool:
