@@ -427,7 +427,9 @@ class SearchEngine:
         def count(query: str) -> int:
             return self._match(self._parse(query), searcher, spec, False).complete
 
-        return did_you_mean(q, parsed, searcher, self._suggester().display, m.complete, count)
+        sug = self._suggester()
+        return did_you_mean(q, parsed, searcher, sug.display, m.complete, count,
+                            sug.phrase_counts)
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles on the same story: recorded related teasers first, then by key terms."""

@@ -1,8 +1,15 @@
-""""Did you mean": a corrected query when the reader's has few or no results.
+""""Did you mean": a corrected query when some of the reader's words are likely misspelt.
 
-Each query word the index barely knows is replaced by its best candidate at edit distance one
-(:func:`searchapp.suggest.correct_word`), shown in the corpus's own spelling; the correction is
-offered only if the corrected query finds more.
+Each query word the index barely knows (in fewer than ``RARE_WORD_DF`` documents, by exact
+form or stem) is replaced by its best candidate at edit distance one
+(:func:`searchapp.suggest.correct_word`: Arabic-aware edit weights), shown in the corpus's own
+spelling; every other word is kept as typed, so one slip among several words is corrected
+(اسعار النفظ: اسعار النفط). Candidates are counted by their exact forms (title terms and the
+body's exact forms), not by stem: بوتبن less its ب is وتبن, whose stem تبن is تبني's
+(adoption), and a stem count made it beat بوتين. A word the index knows at all is replaced
+only by a candidate ``KNOWN_WORD_RATIO`` times as frequent: a rare name spelt right must not
+become a frequent word (false corrections are worse than none). The correction is offered only
+if it finds more documents holding all its words than the reader's query does.
 
 Bounded per request, since a query may hold 64 junk words of up to 1000 letters: at most
 ``MAX_CORRECTED_WORDS`` words are tried and at most ``MAX_LOOKUPS`` candidates looked up in
@@ -18,33 +25,53 @@ from collections.abc import Callable
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import ParsedQuery
-from searchapp.suggest import MAX_CANDIDATES, correct_word, strip_marks
+from searchapp.schema import BODY_FORMS
+from searchapp.suggest import MAX_CANDIDATES, corrections, strip_marks
 
 RARE_WORD_DF = 3  # a query word in fewer documents than this may be misspelled
+KNOWN_WORD_RATIO = 50  # a known word's correction must be in this many times more documents
 MAX_CORRECTED_WORDS = 4  # rare words of one query given candidates (the first ones)
 MAX_LOOKUPS = 3 * MAX_CANDIDATES  # candidate lookups per query, all words together
 MAX_FORM_DOCS = 3  # documents read to find how the corpus writes a corrected word
+#: ``autocorrect``: the correction is searched instead when the reader's query has no result
+#: holding all its words, or the correction has this many times more.
+AUTOCORRECT_RATIO = 20
 
 
 def should_autocorrect(found: int, corrected: int) -> bool:
-    return corrected >= max(1, 10 * found)
+    """Whether to show the correction's results instead of the reader's (``found`` and
+    ``corrected``: documents holding all the words of each). Only when the reader's words
+    find nothing, or clearly less (``AUTOCORRECT_RATIO``): the page then says "results for
+    X; search instead for Y", and a reader whose rare word was right loses one click."""
+    return corrected > 0 and (found == 0 or corrected >= AUTOCORRECT_RATIO * found)
 
 
 def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str], total: int,
-                 count: Callable[[str], int]) -> str | None:
-    """The corrected query, or None. ``count(query)`` gives a query's result count."""
+                 count: Callable[[str], int], phrases: dict[str, int] | None = None
+                 ) -> str | None:
+    """The corrected query, or None. ``total``: documents holding all the query's words;
+    ``count(query)``: the same for another query; ``phrases``: titles per normalized title
+    phrase (:class:`searchapp.suggest.Suggester`), to prefer the candidate that forms a
+    headline phrase with a neighbouring query word (ولي العحد: ولي العهد, not ولي الأحد)."""
     reader = searcher.reader()
     stem = arabic.light_stem.uncached  # type: ignore[attr-defined]
     lookups = 0
 
-    def df(term: str) -> int:
-        nonlocal lookups
-        lookups += 1
-        # Titles index exact forms; the body only stems (see schema.py).
+    def known(term: str) -> int:  # any form: the title's exact form or the body's stem
         return reader.doc_frequency("title", term) + reader.doc_frequency("body", stem(term))
 
+    def df(term: str) -> int:  # this very form: titles and the body's exact forms
+        nonlocal lookups
+        lookups += 1
+        st = stem(term)
+        body = (reader.doc_frequency("body", term) if st == term
+                else reader.doc_frequency(BODY_FORMS, term))
+        return reader.doc_frequency("title", term) + body
+
     corrected, changed, tried = q, False, 0
-    for c in parsed.clauses:
+    plain = [arabic.normalize(c.text) if not c.negated and c.kind == "word" else ""
+             for c in parsed.clauses]
+    for i, c in enumerate(parsed.clauses):
         if c.negated or c.kind != "word":
             continue
         if tried >= MAX_CORRECTED_WORDS or lookups >= MAX_LOOKUPS:
@@ -52,18 +79,35 @@ def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str],
         norm = arabic.normalize(c.text)
         if len(norm) < 3 or arabic.is_stop_word(norm):
             continue
-        known = df(norm)
-        if known >= RARE_WORD_DF:
+        lookups += 1
+        seen = known(norm)
+        if seen >= RARE_WORD_DF:
             continue
         tried += 1
-        fix = correct_word(norm, df, MAX_LOOKUPS - lookups)
-        if fix is None or fix[1] < max(2, 3 * known):
+        found = [(w, n) for w, _, n in corrections(norm, df, MAX_LOOKUPS - lookups,
+                                                   known=seen > 0)
+                 if n >= (KNOWN_WORD_RATIO * seen if seen else 2)]
+        if not found:
             continue
-        shown = " ".join(display.get(w) or written_form(searcher, w) for w in fix[0].split())
+        fix = _in_context(found, plain[i - 1] if i else "",
+                          plain[i + 1] if i + 1 < len(plain) else "", phrases or {})
+        shown = " ".join(display.get(w) or written_form(searcher, w) for w in fix.split())
         corrected, changed = corrected.replace(c.text, shown, 1), True
     if not changed:
         return None
     return corrected if count(corrected) > total else None
+
+
+def _in_context(found: list[tuple[str, int]], before: str, after: str,
+                phrases: dict[str, int]) -> str:
+    """The candidate forming the most frequent title phrase with the query word before or
+    after it, else the best-scored one (``found`` is best first)."""
+    def together(cand: str) -> int:
+        return (phrases.get(f"{before} {cand}", 0) if before else 0) + (
+            phrases.get(f"{cand} {after}", 0) if after else 0)
+
+    best = max(found, key=lambda f: together(f[0]))
+    return best[0] if together(best[0]) else found[0][0]
 
 
 def written_form(searcher, term: str) -> str:

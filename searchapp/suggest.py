@@ -14,9 +14,13 @@ frequent (بوزارة: وزارة; للوزارة: الوزارة) is not offer
 
 Spelling correction proposes, for a query word that the index barely knows, the candidate at
 edit distance one (a letter missing, extra, replaced or two swapped — plus two words run
-together or split) that the most documents contain. Replacements between letters Arabic
-writers commonly confuse (ض/ظ, ذ/ز, س/ص, ت/ة, ه/ة) count double (Buckwalter & Parkinson's
-frequency dictionary lists these among the commonest learner and typist slips).
+together or split) with the best frequency x edit weight. A replacement Arabic writers and
+typists commonly make weighs ``CONFUSION_BONUS`` times a plain edit (see :func:`confusable`):
+letters that differ only by their dots (one skeleton: ب ت ث ن ي, ج ح خ, د ذ, ر ز, س ش, ص ض,
+ط ظ, ع غ, ف ق), neighbouring keys on the standard Arabic keyboard, and the sound confusions
+ض/ظ, ذ/ز, ظ/ز, س/ص, ث/س, ت/ه (Buckwalter & Parkinson's frequency dictionary lists these among
+the commonest learner and typist slips). Hamza seats, ة/ه and ى/ي need no edit: they are
+folded by normalization.
 
 The work is bounded because the input is not: a word of n letters has ~60n candidates, each a
 stem and two index lookups (~35 us), and a query may hold a 1000-letter "word". Only Arabic
@@ -52,8 +56,27 @@ _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ALPHABET = sorted(set(arabic.normalize("ابتثجحخدذرزسشصضطظعغفقكلمنهويءئؤة")))
 _LETTERS = frozenset(_ALPHABET)
 _LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
-_CONFUSABLE = [("ض", "ظ"), ("ذ", "ز"), ("س", "ص"), ("ت", "ه"), ("ت", "ة")]
-CONFUSION_BONUS = 2.0
+#: Letters sharing one skeleton (rasm), told apart by dots only: a dot misread or mistyped.
+_SKELETONS = ("بتثني", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق")
+#: Sound confusions (dialect pronunciation: ظ as ض or ز, ث as س, ذ as ز) and ت/ه (final ة).
+_SOUNDS = (("ض", "ظ"), ("ذ", "ز"), ("ظ", "ز"), ("س", "ص"), ("ث", "س"), ("ت", "ه"))
+#: The standard Arabic (101) keyboard's letter rows, normalized (ئ ؤ ء are one letter; ى is ي,
+#: ة is ه), with each row's offset in key widths: keys within one width are neighbours.
+_KEY_ROWS = ((0.0, "ضصثقفغعهخحجد"), (0.25, "شسيبلاتنمكط"), (0.75, "ءءءر يهوزظ"))
+
+
+def _neighbour_keys() -> set[frozenset[str]]:
+    keys = [(x + i, y, c) for y, (x, row) in enumerate(_KEY_ROWS) for i, c in enumerate(row)
+            if c != " "]
+    return {frozenset((a, b)) for xa, ya, a in keys for xb, yb, b in keys
+            if a != b and abs(ya - yb) <= 1 and abs(xa - xb) <= 1.0}
+
+
+_CONFUSABLE: frozenset[frozenset[str]] = frozenset(
+    {frozenset((a, b)) for group in _SKELETONS for a in group for b in group if a != b}
+    | {frozenset(pair) for pair in _SOUNDS} | _neighbour_keys())
+#: Weight of a confusable replacement relative to any other edit.
+CONFUSION_BONUS = 4.0
 #: Longest word given edit candidates. The classical "longest Arabic word" أفاستسقيناكموها has
 #: 15 letters, and in SaudiNewsNet 99.999% of body tokens have at most 15 (the longer terms are
 #: run-togethers, chemical names and elongated cries such as طاااااااير): a longer string is
@@ -471,39 +494,53 @@ def edits(word: str) -> dict[str, float]:
         for c in _ALPHABET:
             out.setdefault(a + c + b, 1.0)  # insertion
             if b and c != b[0]:
-                weight = CONFUSION_BONUS if _confusable(b[0], c) else 1.0
+                weight = CONFUSION_BONUS if confusable(b[0], c) else 1.0
                 out[a + c + b[1:]] = max(out.get(a + c + b[1:], 0.0), weight)
     out.pop(word, None)
     return out
 
 
-def _confusable(x: str, y: str) -> bool:
-    return (x, y) in _CONFUSABLE or (y, x) in _CONFUSABLE
+def confusable(x: str, y: str) -> bool:
+    """Whether replacing normalized letter ``x`` by ``y`` is a common slip (dots, keyboard
+    neighbours, sound: see the module docstring)."""
+    return frozenset((x, y)) in _CONFUSABLE
 
 
-def correct_word(word: str, df: Callable[[str], int],
-                 budget: int = MAX_CANDIDATES) -> tuple[str, int] | None:
-    """Best correction of one normalized ``word`` given ``df(term) -> document count``.
+def correct_word(word: str, df: Callable[[str], int], budget: int = MAX_CANDIDATES, *,
+                 known: bool = False) -> tuple[str, int] | None:
+    """Best correction of one normalized ``word`` given ``df(term) -> document count``, as
+    (candidate, its count); see :func:`corrections`."""
+    found = corrections(word, df, budget, known=known)
+    return (found[0][0], found[0][2]) if found else None
+
+
+def corrections(word: str, df: Callable[[str], int], budget: int = MAX_CANDIDATES, *,
+                known: bool = False, keep: int = 5) -> list[tuple[str, float, int]]:
+    """The ``keep`` best corrections of one normalized ``word``, as (candidate, score,
+    count), best first: score is count x edit weight (:func:`edits`).
 
     Calls ``df`` at most ``budget`` times (capped at ``MAX_CANDIDATES``): edits first, then
     the splits into two words (two calls each); nothing at all for a string that is neither
-    ``correctable`` nor short enough to split.
+    ``correctable`` nor short enough to split. A ``known`` word (in the index, if rarely) is
+    not split and does not lose a leading clitic letter (بمعاق is not a slip for معاق).
     """
     budget = min(budget, MAX_CANDIDATES)
-    best, best_score, best_df = None, 0.0, 0
+    found: list[tuple[str, float, int]] = []
     if correctable(word):
         for cand, weight in itertools.islice(edits(word).items(), budget):
             budget -= 1
+            if known and cand == word[1:] and word[0] in "وفبلك":
+                continue
             n = df(cand)
-            if n and n * weight > best_score:
-                best, best_score, best_df = cand, n * weight, n
-    if len(word) <= MAX_SPLIT_LETTERS:
+            if n:
+                found.append((cand, n * weight, n))
+    if len(word) <= MAX_SPLIT_LETTERS and not known:
         for i in range(2, len(word) - 1):  # two words run together
             if budget < 2:
                 break
             budget -= 2
             left, right = word[:i], word[i:]
             n = min(df(left), df(right))
-            if n and n > best_score:
-                best, best_score, best_df = f"{left} {right}", n, n
-    return (best, best_df) if best else None
+            if n:
+                found.append((f"{left} {right}", n, n))
+    return heapq.nlargest(keep, found, key=lambda c: c[1])
