@@ -309,6 +309,7 @@ class SearchEngine:
         else:
             ranked = fastscore.top(scored, page * per_page, sort, table)[(page - 1) * per_page:]
             groups = [(d, s, ()) for d, s in ranked]
+        explain = explain and m.executor is not None  # (an empty query matched nothing)
         if explain:
             explainer = Explainer(parsed)
             matched = m.executor.matched_terms(m.query, [d for d, _, _ in groups])
