@@ -31,7 +31,12 @@ class Hit:
 
 @dataclass
 class SearchResults:
-    """A page of hits plus what describes the whole result set."""
+    """A page of hits plus what describes the whole result set.
+
+    ``total`` counts the matching articles (the documents holding all the query's words, or
+    some when none holds them all), also with ``collapse=True``: copies folded into a hit's
+    ``similar`` still count, so ``pages`` may promise more pages than there are stories (a
+    page past the last story is empty)."""
 
     query: str
     total: int

@@ -111,6 +111,7 @@ MAX_PHRASES = 300_000
 MIN_PHRASE_TITLES = 3
 #: Distinct phrases counted in memory while indexing before the rarest are dropped (lossy
 #: counting: a phrase dropped early may be undercounted; one in hundreds of titles is not).
+#: About 127 bytes each (measured on SaudiNewsNet's phrases): ~120 MB at the cap.
 MAX_COUNTED_PHRASES = 1_000_000
 PHRASE_WORDS = (2, 3)
 #: Proclitics a title word may carry (conjunction و/ف, prepositions ب/ل/ك and their pairs).
