@@ -4,6 +4,14 @@ Incremental by default: every document's content hash is kept in the generation'
 unchanged documents are skipped, changed ones replaced, and documents whose source file was
 among the paths reindexed but which are no longer found there are deleted. ``full=True``
 starts from an empty generation. See :mod:`searchapp.storage` for why this is crash-safe.
+
+Site boilerplate (:mod:`searchapp.corpus.boilerplate`) is learned by a full build only: it
+reads the inputs once to count repeated lines per source (bounded memory; about 15 % more build
+time at 31 k articles), saves the templates in the generation (``boilerplate.json``), then reads
+them again to index. Incremental runs reuse the saved templates and never relearn, so a run that
+adds a few articles keeps and drops exactly the lines the full build did, and unchanged
+articles keep their content hash; ``--full`` relearns. A generation built before this had no
+templates: nothing is dropped until the next full build.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from whoosh import index as whoosh_index
 from searchapp import storage
 from searchapp.codec import FastWriteCodec
 from searchapp.corpus import Article, CorpusError, read_many
+from searchapp.corpus.boilerplate import Boilerplate, Learner
 from searchapp.fastwriter import FastSegmentWriter
 from searchapp.faults import crash_point
 from searchapp.mpwriter import GuardedMpWriter
@@ -69,6 +78,8 @@ class ReindexReport:
     published: bool = False
     #: True when the inputs held no article, so nothing was published.
     empty_input: bool = False
+    #: Boilerplate pieces (lines, or footers glued to a paragraph) cut per source this run.
+    boilerplate: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     index: str = ""
     generation: str = ""
@@ -247,7 +258,9 @@ def _write(
             if where and where not in incomplete:
                 incomplete.add(where)
                 report.incomplete.append(where)
-        log.error("%s", err)
+        # A record refused whole is a warning (the run did its job, exit 0); bytes that could
+        # not be read may hide an article, and make the run exit 3: an error.
+        (log.error if getattr(err, "partial", False) else log.warning)("%s", err)
 
     def on_skip(err: CorpusError) -> None:
         report.skipped.append(str(err))
@@ -257,6 +270,11 @@ def _write(
         report.files += 1
 
     fresh = live is None
+    if fresh:
+        boiler = _learn(paths, source, progress)
+        boiler.save(gen.path)
+    else:
+        boiler = Boilerplate.load(live.path)
     writer = _writer(ix, fresh, procs)
     origins: dict[str, str] = {}  # one string per file, not one per article (1 M articles)
     redo: list[Article] = []  # same id twice in a fresh multi-process build: applied after
@@ -264,6 +282,10 @@ def _write(
     try:
         for n, article in enumerate(read_many(paths, on_error=on_error, source=source,
                                                   on_skip=on_skip, on_file=on_file), 1):
+            article, cut = boiler.strip(article)
+            if cut:
+                report.boilerplate[article.source] = report.boilerplate.get(article.source,
+                                                                            0) + cut
             seen.add(article.id)
             doc_json = article.canonical_json()
             digest = hashlib.sha256(doc_json.encode("utf-8")).hexdigest()
@@ -319,15 +341,36 @@ def _write(
         raise
     if report.changed or live is None:
         crash_point("commit")
+        log.info("writing the index… (this can take a while)")  # sorting and merging postings
+        writing = time.perf_counter()
         writer.commit()
         if redo:
             with FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB, codec=FastWriteCodec()) as w:
                 for article in redo:
                     w.update_document(**article_fields(article))
+        log.info("index written in %.1f s", time.perf_counter() - writing)
     else:
         writer.cancel()
     ix.close()
     return manifest
+
+
+def _learn(paths: list[str], source: str | None,
+           progress: Callable[[int], None] | None) -> Boilerplate:
+    """The first pass of a full build: count repeated lines per source. Problems are reported
+    by the second pass, which reads the same inputs; ``progress(0)`` lets an interrupt in."""
+    log.info("learning site boilerplate: first reading of the inputs")
+    learner = Learner()
+    quiet = lambda _e: None  # noqa: E731
+    for n, article in enumerate(read_many(paths, on_error=quiet, on_skip=quiet,
+                                          source=source), 1):
+        learner.add(article)
+        if progress is not None and n % 1000 == 0:
+            progress(0)
+    found = learner.result()
+    log.info("site boilerplate: %d line templates in %d sources", found.count(),
+             len(found.templates))
+    return found
 
 
 def _found(report: ReindexReport, rejected: int, unreadable: int) -> str:
