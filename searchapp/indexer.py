@@ -6,12 +6,13 @@ among the paths reindexed but which are no longer found there are deleted. ``ful
 starts from an empty generation. See :mod:`searchapp.storage` for why this is crash-safe.
 
 Site boilerplate (:mod:`searchapp.corpus.boilerplate`) is learned by a full build only: it
-reads the inputs once to count repeated lines per source (bounded memory; about 15 % more build
-time at 31 k articles), saves the templates in the generation (``boilerplate.json``), then reads
-them again to index. Incremental runs reuse the saved templates and never relearn, so a run that
-adds a few articles keeps and drops exactly the lines the full build did, and unchanged
-articles keep their content hash; ``--full`` relearns. A generation built before this had no
-templates: nothing is dropped until the next full build.
+reads the inputs once to count repeated lines per source (bounded memory; at 31 k
+SaudiNewsNet articles about 8 s of one core: 5 s reading, 3 s counting), saves the templates
+in the generation (``boilerplate.json``), then reads them again to index. Incremental runs
+reuse the saved templates and never relearn, so a run that adds a few articles keeps and drops
+exactly the lines the full build did, and unchanged articles keep their content hash;
+``--full`` relearns. A generation built before this had no templates: nothing is dropped
+until the next full build.
 """
 
 from __future__ import annotations
