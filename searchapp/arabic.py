@@ -11,6 +11,7 @@ junk: a 1000-letter "word" once added ~120 MB of edit candidates to the stemmer'
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -262,6 +263,22 @@ PROTECTED: frozenset[str] = frozenset(normalize(w) for w in PROTECTED_WORDS)
 
 _stemmer: Any = None
 _stemmer_lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # A process forked while another thread held the lock (building the stemmer: ~0.7 s)
+    # inherits it held by a thread that does not exist there, and its first stem waits forever.
+    global _stemmer_lock
+    _stemmer_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
+def warm_up() -> None:
+    """Build the stemmer now, in this process: call it before forking workers, so none is
+    forked in the middle of another thread's build (a half-imported tashaphyne)."""
+    _tashaphyne()
 
 
 def _tashaphyne() -> Any:

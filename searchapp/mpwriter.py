@@ -18,6 +18,7 @@ import signal
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from searchapp import arabic
 from searchapp.fastwriter import FastSegmentWriter
 
 _PR_SET_PDEATHSIG = 1
@@ -86,6 +87,9 @@ class GuardedMpWriter(MpWriter):
         # child waited on the job queue forever, and so did the parent's exit (seen 1 run in
         # 10 of the SIGTERM'd-build test). Blocked across the fork, the signal stays pending
         # in the child until it can act on it.
+        # A reader thread may be building the stemmer this very moment (an app that searches
+        # while it reindexes): wait for it, so the child does not inherit its lock held.
+        arabic.warm_up()
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             task.start()

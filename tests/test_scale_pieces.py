@@ -342,3 +342,18 @@ def test_a_writer_terminated_right_after_its_fork_dies(tmp_path):
         signal.signal(signal.SIGTERM, previous)
         writer.cancel()
         ix.close()
+
+
+def test_a_process_forked_while_the_stemmer_is_built_can_stem():
+    """An app that searches while it reindexes: a writer forked while a reader thread held
+    the stemmer's lock (building it) inherited the lock held and hung on its first word."""
+    import os
+
+    from searchapp import arabic
+
+    with arabic._stemmer_lock:  # as the reader thread does while it builds the stemmer
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if arabic._stemmer_lock.acquire(timeout=5) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
