@@ -179,19 +179,34 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empt
 @index_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--json", "as_json", is_flag=True, help="Print the same object as /api/search.")
+@click.option("--collapse/--no-collapse", default=True, show_default=True,
+              help="Fold near-duplicate articles under one result, as the web page does.")
+@click.option("--correct/--no-correct", default=True, show_default=True,
+              help="Search the spelling correction when it finds clearly more results.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the same bytes as /api/search for the same query and options.")
 @handled
-def search_cmd(query: str, index_dir: str, limit: int, page: int, as_json: bool) -> None:
+def search_cmd(query: str, index_dir: str, limit: int, page: int, collapse: bool,
+               correct: bool, as_json: bool) -> None:
     """Search the index and print the ranked articles (exit 5: damaged index)."""
-    res = SearchEngine(index_dir).search(query, page=page, per_page=limit)
-    if as_json:  # JSON escapes every control character itself
-        click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
+    res = SearchEngine(index_dir).search(query, page=page, per_page=limit, collapse=collapse,
+                                         autocorrect=correct)
+    if as_json:  # the API's own serializer, so the two never drift apart
+        from searchapp.sources import load_source_names
+        from searchapp.web_api import dumps
+
+        click.echo(dumps(res.to_dict(load_source_names())))
         return
+    if res.corrected_from:
+        click.echo(terminal_safe(f"results for {res.query} (searched instead of "
+                                 f"{res.corrected_from}; --no-correct for the exact words)"))
     click.echo(f"{res.total} results ({res.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(res.hits, (page - 1) * limit + 1):
         click.echo(terminal_safe(f"{n}. {hit.title}  [{hit.score:.2f}]  id={hit.id}"))
         if hit.snippet:
             click.echo("   " + terminal_safe(html.unescape(_TAG.sub("", hit.snippet))))
+        if hit.similar:
+            click.echo(f"   + {len(hit.similar)} similar")
 
 
 @main.command("serve")

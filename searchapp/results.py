@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+
+from searchapp.sources import BUILTIN_SOURCE_NAMES, source_name
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,30 @@ class SearchResults:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
-    def to_dict(self) -> dict:
-        """The JSON shape of ``/api/search`` and ``searchapp search --json``."""
+    def to_dict(self, source_names: Mapping[str, str] | None = None) -> dict:
+        """The JSON shape of ``/api/search`` and ``searchapp search --json``.
+
+        Keys in field order, plus ``source_name`` on each hit (after ``source``) and ``name``
+        on each facet value: the text to show, from ``source_names`` (slug → newspaper name,
+        :mod:`searchapp.sources`; the built-in table when None). ``source`` keeps the slug,
+        which is what the ``source`` filter takes.
+        """
+        names = BUILTIN_SOURCE_NAMES if source_names is None else source_names
         d = asdict(self)
+        hits = []
         for h in d["hits"]:
-            h["date"] = h["date"].isoformat() if h["date"] else None
+            hit: dict = {}
+            for k, v in h.items():  # source_name right after source: related keys together
+                hit[k] = v
+                if k == "source":
+                    hit["source_name"] = source_name(v, names)
+            hit["date"] = h["date"].isoformat() if h["date"] else None
+            hit["similar"] = list(h["similar"])
+            hits.append(hit)
+        d["hits"] = hits
         d["facets"] = {
-            k: [{"value": v, "count": c} for v, c in vs] for k, vs in self.facets.items()
+            k: [{"value": v, "count": c, "name": source_name(v, names) if k == "source" else v}
+                for v, c in vs] for k, vs in self.facets.items()
         }
         return d
 

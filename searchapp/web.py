@@ -25,35 +25,53 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from searchapp import querylang, storage
 from searchapp.corpus import Article
 from searchapp.snippets import highlight
+from searchapp.sources import SOURCE_NAMES_KEY, load_source_names, source_name
 from searchapp.web_api import (
     BASE_URL_KEY,
     EXTENSION_KEY,
+    NAMES_KEY,
     check_base_url,
     engine,
+    error_body,
+    json_response,
     register_api,
     run_search,
+    source_names,
 )
 from searchapp.web_args import (
     MAX_PREFIX_CLAUSES,
+    SIMILAR_ARTICLES,
     ArgumentError,
+    count_phrase,
     format_count,
     format_date,
     parse_search_args,
 )
 
 RELATED_LIMIT = 5
+#: Completions put in the page's <datalist> (autocomplete without JavaScript).
+DATALIST_SUGGESTIONS = 8
 SERVER_ERROR = "حدث خطأ في الخادم؛ أعد المحاولة بعد قليل"
-NOT_FOUND = "الصفحة غير موجودة"
+NOT_FOUND = "لم نجد ما طلبته؛ ربما تغيّر الرابط أو حُذف المقال"
+METHOD_NOT_ALLOWED = "لا يقبل هذا العنوان إلا طلبات القراءة (GET)"
 INDEX_UNAVAILABLE = "الفهرس غير متاح حاليًا؛ أعد المحاولة بعد قليل"
 INDEX_RETRY_SECONDS = 30
 FACET_VALUES_SHOWN = 10
-API_ENDPOINTS = {"api_search", "api_suggest", "api_openapi"}
+API_ENDPOINTS = {"api_search", "api_suggest", "api_openapi", "api_article",
+                 "api_article_by_id"}
+#: The endpoint answering every unrouted path under the blueprint's prefix.
+UNROUTED = "unrouted"
+ERROR_CODES_BY_STATUS = {400: "bad_parameter", 404: "not_found", 405: "method_not_allowed",
+                         500: "server_error", 503: "index_unavailable"}
+# Snippet fragments are joined with this (searchapp.snippets); split back for the page.
+FRAGMENT_SEPARATOR = " … "
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -119,17 +137,47 @@ def _related(article: Article) -> tuple[list[Any], list[Article]]:
 
 def _is_api() -> bool:
     """Whether the error goes to a program: an API view, or an unrouted URL (404/405) under
-    ``/api/``, whose client expects JSON even though no view matched."""
+    the blueprint's ``api/``, whose client expects JSON even though no view matched."""
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    if endpoint == UNROUTED:
+        rest = (request.view_args or {}).get("rest", "")
+        return rest == "api" or rest.startswith("api/")
     if request.url_rule is None:
         return "/api/" in request.path
-    return (request.endpoint or "").rpartition(".")[2] in API_ENDPOINTS
+    return endpoint in API_ENDPOINTS
 
 
-def error_page(code: int, message: str) -> tuple[Any, int]:
-    """An Arabic error page (or JSON for the API), never a stack trace."""
+def error_page(code: int, message: str, error_code: str | None = None,
+               field: str | None = None) -> tuple[Any, int]:
+    """An Arabic error page (or JSON for the API), never a stack trace.
+
+    The page keeps the reader's query in its search box, so a bad argument (page=0) costs
+    one click, not retyping. The JSON carries a stable ``code`` and the offending ``field``.
+    """
     if _is_api():
-        return jsonify(error=message), code
-    return render_template("error.html", code=code, message=message), code
+        code_name = error_code or ERROR_CODES_BY_STATUS.get(code, "server_error")
+        return json_response(error_body(message, code_name, field), code), code
+    q = request.args.get("q", "")[: querylang.MAX_QUERY_CHARS]
+    return render_template("error.html", code=code, message=message, q=q), code
+
+
+def _argument_error(e: ArgumentError) -> tuple[Any, int]:
+    return error_page(400, str(e), e.code, e.field)
+
+
+def _unrouted(rest: str) -> Any:
+    """Every path under the blueprint's prefix that no view takes (``/<path:rest>``, any
+    method): a 405 when the path is a view's under another method, else a 404, both through
+    the blueprint's own handlers (Arabic page, or JSON under ``api/``). Without it a host
+    app answers them with Flask's English pages; paths outside the prefix stay the host's."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _ = adapter.match(method="GET")
+    except HTTPException:
+        endpoint = ""
+    if request.method not in ("GET", "HEAD") and endpoint.rpartition(".")[2] != UNROUTED:
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
+    raise NotFound()
 
 
 def add_security_headers(response: Any) -> Any:
@@ -149,7 +197,8 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
         args = parse_search_args(request.args)
         results = run_search(args) if args.active else None
         return render_template("search.html", args=args, results=results,
-                               facet_limit=FACET_VALUES_SHOWN)
+                               facet_limit=FACET_VALUES_SHOWN,
+                               completions=_completions(results.query if results else ""))
 
     @bp.route("/article/<path:article_id>")
     def article_page(article_id: str) -> Any:
@@ -164,7 +213,9 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
 
     @bp.context_processor
     def _links() -> dict[str, Any]:
-        return {"article_url": article_url}
+        names = source_names()
+        return {"article_url": article_url,
+                "source_name": lambda slug: source_name(slug, names)}
 
     @bp.route("/help")
     def help_page() -> Any:
@@ -173,10 +224,26 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
                                max_prefixes=MAX_PREFIX_CLAUSES)
 
     register_api(bp)
+    # Last, so that every view above wins; any method, so wrong methods reach it too.
+    bp.add_url_rule("/<path:rest>", UNROUTED, _unrouted,
+                    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 
     @bp.app_template_filter("count")
     def _count(n: int) -> str:
         return format_count(n)
+
+    @bp.app_template_filter("results_count")
+    def _results_count(n: int) -> str:
+        return count_phrase(n)
+
+    @bp.app_template_filter("similar_count")
+    def _similar_count(n: int) -> str:
+        return count_phrase(n, SIMILAR_ARTICLES)
+
+    @bp.app_template_filter("fragments")
+    def _fragments(snippet: str) -> list[Markup]:
+        # Separate elements per fragment, so narrow screens can show only the first ones.
+        return [Markup(f) for f in (snippet or "").split(FRAGMENT_SEPARATOR) if f.strip()]
 
     @bp.app_template_filter("arabic_date")
     def _date(d: Any) -> str:
@@ -194,12 +261,29 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
         # data:) is dropped rather than escaped, since escaping does not defuse a scheme.
         return url if urlsplit(url or "").scheme in ("http", "https") else ""
 
-    bp.register_error_handler(ArgumentError, lambda e: error_page(400, str(e)))
+    bp.register_error_handler(ArgumentError, _argument_error)
     bp.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))
+    bp.register_error_handler(405, _method_not_allowed)
     bp.register_error_handler(500, lambda e: error_page(500, SERVER_ERROR))
     bp.register_error_handler(storage.IndexError_, _index_unavailable)
     bp.after_request(add_security_headers)
     return bp
+
+
+def _method_not_allowed(e: MethodNotAllowed) -> tuple[Any, int, dict[str, str]]:
+    body, code = error_page(405, METHOD_NOT_ALLOWED)
+    return body, code, {"Allow": ", ".join(e.valid_methods or ["GET", "HEAD", "OPTIONS"])}
+
+
+def _completions(q: str) -> list[str]:
+    """Completions of the query searched, for the page's <datalist>: autocomplete without
+    JavaScript after a search. Bounded (:data:`DATALIST_SUGGESTIONS`); the query itself is
+    left out, since offering what is already in the box helps no one."""
+    q = q.strip()
+    if not q:
+        return []
+    return [s for s in engine().suggest(q, DATALIST_SUGGESTIONS + 1) if s != q][
+        :DATALIST_SUGGESTIONS]
 
 
 def _article(article_id: str) -> Any:
@@ -248,6 +332,14 @@ def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = 
     it they are relative. The request's Host header never reaches a response: redirects that
     Werkzeug builds from it are made relative (:func:`relative_redirects`).
 
+    ``app.config["SEARCHAPP_SOURCE_NAMES"]`` (optional): newspaper names for source slugs, a
+    dict or a JSON file path, over the built-in table and the environment's file
+    (:mod:`searchapp.sources`).
+
+    Every path under ``url_prefix`` belongs to the blueprint: unknown ones get its Arabic
+    404 page (JSON under ``api/``), wrong methods its 405. Mounted without a prefix it owns
+    every path the host's own routes do not match.
+
     ``background_swap`` (on: this is a server): after a reindex, pages keep coming from the
     previous index generation until the new one is prepared (``SearchEngine``).
     """
@@ -255,6 +347,7 @@ def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = 
 
     if app.config.get(BASE_URL_KEY):
         check_base_url(app.config[BASE_URL_KEY])
+    app.extensions[NAMES_KEY] = load_source_names(app.config.get(SOURCE_NAMES_KEY))
     app.extensions[EXTENSION_KEY] = SearchEngine(index_dir, background_swap=background_swap)
     app.register_blueprint(create_blueprint(), url_prefix=url_prefix)
     app.after_request(relative_redirects)
@@ -276,6 +369,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(add_security_headers)
     # Pages outside the blueprint's views (unknown URLs, 405s) get the same Arabic pages.
     app.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))
-    app.register_error_handler(405, lambda e: error_page(405, "طريقة الطلب غير مسموحة"))
+    app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(500, lambda e: error_page(500, SERVER_ERROR))
     return app

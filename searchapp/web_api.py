@@ -3,33 +3,39 @@
 Kept apart from the HTML views because its contract is different: the JSON shapes here are a
 public interface (``/api/search`` is exactly ``SearchResults.to_dict()``), documented by the
 OpenAPI document built below, so a change to one must be seen next to the other.
+
+Every JSON body goes through :func:`dumps` (UTF-8, Arabic as is, keys in the order the
+dataclasses declare them) and is sent as ``application/json; charset=utf-8``;
+``searchapp search --json`` prints the same bytes. Errors are
+``{"error": Arabic sentence, "code": stable English code, "field": argument or null}``.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from searchapp import querylang
-from searchapp.engine import MAX_PER_PAGE, SORTS, SearchEngine
+from searchapp.corpus import Article
+from searchapp.engine import SearchEngine
+from searchapp.sources import source_name
 from searchapp.web_args import (
-    MAX_PAGE,
-    MAX_PREFIX_CLAUSES,
-    MAX_RESULT_WINDOW,
-    MAX_YEAR,
-    MIN_YEAR,
+    MAX_SUGGEST_CHARS,
+    MAX_SUGGEST_LIMIT,
     ArgumentError,
     SearchArgs,
     parse_int,
     parse_search_args,
 )
+from searchapp.web_openapi import openapi_document
 
 EXTENSION_KEY = "searchapp"
-MAX_SUGGEST_CHARS = 100
-MAX_SUGGEST_LIMIT = 20
+#: ``app.extensions`` key of the slug → newspaper name table (:mod:`searchapp.sources`).
+NAMES_KEY = "searchapp.source_names"
+JSON_MIMETYPE = "application/json"
 #: Config key (and, for ``create_app``, environment variable) holding the public URL of the
 #: application root, e.g. ``https://news.example.org`` or ``https://example.org/app``. Absolute
 #: URLs (the OpenSearch description) are built from it, never from the request's Host header,
@@ -42,11 +48,50 @@ def engine() -> SearchEngine:
     return current_app.extensions[EXTENSION_KEY]
 
 
+def source_names() -> dict[str, str]:
+    """The slug → newspaper name table configured for the current app."""
+    return current_app.extensions.get(NAMES_KEY, {})
+
+
+def dumps(obj: Any) -> str:
+    """The one JSON serializer of the API and ``searchapp search --json``: Arabic unescaped,
+    keys in insertion order (the dataclass order of :meth:`SearchResults.to_dict`), compact.
+    One function so that the two outputs are byte for byte the same object."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(obj: Any, status: int = 200, mimetype: str = JSON_MIMETYPE) -> Response:
+    """``obj`` as a UTF-8 JSON response (``charset=utf-8`` spelled out for curl and proxies)."""
+    return Response(dumps(obj) + "\n", status=status,
+                    content_type=f"{mimetype}; charset=utf-8")
+
+
+def error_body(message: str, code: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON error shape: the reader's Arabic sentence, a stable code, the argument."""
+    return {"error": message, "code": code, "field": field}
+
+
+def article_dict(article: Article) -> dict[str, Any]:
+    """The JSON of one stored article (``/api/article/<id>``); ``url`` only when http(s)."""
+    url = article.url if urlsplit(article.url or "").scheme in ("http", "https") else ""
+    return {
+        "id": article.id, "kind": article.kind, "title": article.title,
+        "subtitle": article.subtitle, "paragraphs": list(article.paragraphs),
+        "captions": [{"text": c.text, "credit": c.credit} for c in article.captions],
+        "source": article.source, "source_name": source_name(article.source, source_names()),
+        "section": article.section, "author": article.author, "location": article.location,
+        "date": article.date.isoformat() if article.date else None, "url": url,
+        "related": list(article.related),
+    }
+
+
 def run_search(args: SearchArgs) -> Any:
     """``engine.search`` for validated arguments (shared by the page and the API)."""
     kwargs = args.engine_kwargs()
-    if "explain" in kwargs and "explain" not in inspect.signature(engine().search).parameters:
-        del kwargs["explain"]  # an engine without explanations: the page shows none
+    params = inspect.signature(engine().search).parameters
+    for optional in ("explain", "collapse", "autocorrect"):
+        if optional in kwargs and optional not in params:
+            del kwargs[optional]  # an older engine: the page shows none of it
     return engine().search(args.q, **kwargs)
 
 
@@ -56,27 +101,38 @@ def register_api(bp: Blueprint) -> None:
     # ArgumentError becomes a JSON 400 through the blueprint's error handler (web.error_page).
     @bp.route("/api/search")
     def api_search() -> Any:
-        return jsonify(run_search(parse_search_args(request.args)).to_dict())
+        results = run_search(parse_search_args(request.args))
+        return json_response(results.to_dict(source_names()))
+
+    # Two forms, as for the HTML page (searchapp.web.article_url): an id with slashes or dots
+    # is normalized away in a path by clients and Werkzeug, never in a query value.
+    @bp.route("/api/article/<path:article_id>")
+    def api_article(article_id: str) -> Any:
+        return _article_json(article_id)
+
+    @bp.route("/api/article")
+    def api_article_by_id() -> Any:
+        return _article_json(request.args.get("id", ""))
 
     @bp.route("/api/suggest")
     def api_suggest() -> Any:
         q = request.args.get("q", "")
         if len(q) > MAX_SUGGEST_CHARS:
-            raise ArgumentError(f"نص الإكمال أطول من {MAX_SUGGEST_CHARS} حرف")
+            raise ArgumentError(f"نص الإكمال أطول من {MAX_SUGGEST_CHARS} حرف", "q",
+                                "query_too_long")
         limit = parse_int(request.args.get("limit"), "limit", 8, 1, MAX_SUGGEST_LIMIT)
         words = engine().suggest(q.strip(), limit) if q.strip() else []
         if request.args.get("format") == "opensearch":
             # The OpenSearch suggestions extension: [query, [completions]].
-            resp = jsonify([q, words])
-            resp.mimetype = "application/x-suggestions+json"
+            resp = json_response([q, words], mimetype="application/x-suggestions+json")
         else:
-            resp = jsonify(query=q, suggestions=words)
+            resp = json_response({"query": q, "suggestions": words})
         resp.headers["Cache-Control"] = "public, max-age=300"
         return resp
 
     @bp.route("/api/openapi.json")
     def api_openapi() -> Any:
-        return jsonify(openapi_document(url_for(".search_page").rstrip("/")))
+        return json_response(openapi_document(url_for(".search_page").rstrip("/")))
 
     @bp.route("/opensearch.xml")
     def opensearch() -> Response:
@@ -84,6 +140,13 @@ def register_api(bp: Blueprint) -> None:
                                suggest_url=public_url(".api_suggest"),
                                self_url=public_url(".opensearch"))
         return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+def _article_json(article_id: str) -> Any:
+    article = engine().get_article(article_id) if article_id else None
+    if article is None:
+        abort(404)  # the blueprint's handler answers JSON for API endpoints
+    return json_response(article_dict(article))
 
 
 def check_base_url(url: str) -> str:
@@ -111,95 +174,3 @@ def public_url(endpoint: str, **values: Any) -> str:
     if not base:
         return path
     return check_base_url(base) + path[len(request.script_root):]
-
-
-def _param(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description, **extra}
-
-
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "string", "description": "Arabic, for the reader"}}}}}}
-
-
-def openapi_document(prefix: str) -> dict[str, Any]:
-    """OpenAPI 3.0 description of ``/api/search`` and ``/api/suggest`` under ``prefix``."""
-    hit = {"type": "object", "required": ["id", "title", "snippet", "score"], "properties": {
-        "id": {"type": "string"}, "title": {"type": "string"},
-        "title_html": {"type": "string", "description": "escaped title with <mark>"},
-        "snippet": {"type": "string", "description": "escaped text; only <mark> is markup"},
-        "score": {"type": "number"}, "url": {"type": "string"},
-        "source": {"type": "string"}, "section": {"type": "string"},
-        "author": {"type": "string"},
-        "date": {"type": "string", "format": "date-time", "nullable": True},
-        "kind": {"type": "string", "enum": ["article", "teaser"]}}}
-    facet = {"type": "array", "items": {"type": "object", "properties": {
-        "value": {"type": "string"}, "count": {"type": "integer"}}}}
-    results = {"type": "object", "required": ["total", "page", "per_page", "hits"],
-               "properties": {
-                   "query": {"type": "string"}, "total": {"type": "integer"},
-                   "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                   "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                   "facets": {"type": "object", "properties": {
-                       k: facet for k in ("source", "section", "year")}},
-                   "suggestion": {"type": "string", "nullable": True,
-                                  "description": "did-you-mean query"},
-                   "seconds": {"type": "number"}}}
-    search_params = [
-        _param("q", {"type": "string", "maxLength": querylang.MAX_QUERY_CHARS},
-               "Query: words, \"phrases\", -exclusions, OR/أو, word*, source:/section:/"
-               "author:/date: filters (see the help page). At most "
-               f"{querylang.MAX_CLAUSES} words/phrases/OR alternatives and "
-               f"{MAX_PREFIX_CLAUSES} prefixes (400 otherwise).", example="اطلاق النار"),
-        _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-               f"1-based page; page * per_page may not exceed {MAX_RESULT_WINDOW}."),
-        _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                            "default": 10}, "Hits per page."),
-        _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
-               "Order of hits."),
-        *(_param(k, {"type": "string", "maxLength": 200}, f"Only hits whose {k} is exactly "
-                 "this value (as listed in facets).") for k in ("source", "section", "author")),
-        _param("year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
-               "Only hits published in this year (as listed in the year facet)."),
-        *(_param(k, {"type": "string", "format": "date"}, f"{what} day, inclusive, as "
-                 f"YYYY-MM-DD between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31.")
-          for k, what in (("date_from", "First"), ("date_to", "Last"))),
-        _param("explain", {"type": "boolean", "default": False},
-               "Add to each hit which query words matched, in which form and fields."),
-    ]
-    suggest_params = [
-        _param("q", {"type": "string", "maxLength": MAX_SUGGEST_CHARS},
-               "What the reader has typed so far.", required=True),
-        _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST_LIMIT,
-                         "default": 8}, "Most completions returned."),
-        _param("format", {"type": "string", "enum": ["json", "opensearch"], "default": "json"},
-               "opensearch: the OpenSearch suggestions array [query, [completions]]."),
-    ]
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "searchapp API", "version": "1",
-                 "description": "Full-text search over Arabic news articles."},
-        "servers": [{"url": prefix or "/"}],
-        "paths": {
-            "/api/search": {"get": {
-                "summary": "Search articles", "operationId": "search",
-                "parameters": search_params,
-                "responses": {
-                    "200": {"description": "One page of results",
-                            "content": {"application/json": {
-                                "schema": {"$ref": "#/components/schemas/SearchResults"}}}},
-                    "400": _error_response("An argument out of bounds")}}},
-            "/api/suggest": {"get": {
-                "summary": "Complete a partial query (autocomplete)", "operationId": "suggest",
-                "parameters": suggest_params,
-                "responses": {
-                    "200": {"description": "Completions, best first", "content": {
-                        "application/json": {"schema": {"type": "object", "properties": {
-                            "query": {"type": "string"},
-                            "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
-                    "400": _error_response("An argument out of bounds")}}},
-        },
-        "components": {"schemas": {"Hit": hit, "SearchResults": results}},
-    }

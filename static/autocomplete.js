@@ -4,6 +4,9 @@
   "use strict";
   var input = document.getElementById("q");
   if (!input || !window.fetch || !input.dataset.suggestUrl) return;
+  // The server's <datalist> (completions of the last search) serves readers without
+  // JavaScript; here the live list replaces it, so two pop-ups never compete.
+  input.removeAttribute("list");
   var list = document.createElement("ul");
   var items = [], active = -1, timer = 0, pending = null;
   list.id = "q-suggestions";

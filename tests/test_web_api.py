@@ -46,7 +46,7 @@ def test_api_search_shape_with_filters_and_year(api):
     assert {"total", "page", "per_page", "hits", "facets", "suggestion"} <= data.keys()
     assert data["total"] == 12 and all(h["source"] == "alriyadh" for h in data["hits"])
     assert all(h["date"].startswith("2016") for h in data["hits"])
-    assert data["facets"]["year"] == [{"value": "2016", "count": 12}]
+    assert data["facets"]["year"] == [{"value": "2016", "count": 12, "name": "2016"}]
 
 
 def test_api_suggest_completes_and_has_opensearch_form(api):

@@ -97,7 +97,8 @@ def test_results_have_count_meta_snippet_and_keep_the_query(news):
     first = page.select(".hit")[0]
     assert first.select(".hit-title mark") and first.select(".snippet mark")
     meta = [s.get_text() for s in page.select(".hit-meta bdi")]
-    assert any(m in ("okaz", "alriyadh") for m in meta) and any("201" in m for m in meta)
+    # Sources are shown by newspaper name (searchapp.sources), not slug.
+    assert any(m in ("عكاظ", "الرياض") for m in meta) and any("201" in m for m in meta)
     assert page.select_one("input#q")["value"] == "الاقتصاد"
 
 
@@ -115,12 +116,13 @@ def test_facets_list_counts_and_selecting_one_filters(news):
     page = get(news, "/?q=" + quote("الاقتصاد"))
     facets = {f["data-facet"]: f for f in page.select(".facet")}
     assert set(facets) == {"source", "section", "year"}
-    okaz = next(a for a in facets["source"].select("a") if "okaz" in a.get_text())
+    okaz = next(a for a in facets["source"].select("a") if "عكاظ" in a.get_text())
+    assert args_of(okaz["href"])["source"] == ["okaz"]  # the link still filters by slug
     assert okaz.select_one(".n").get_text() == "13"
     filtered = get(news, okaz["href"])
     assert filtered.select_one(".result-count").get_text().startswith("13 ")
     assert filtered.select_one(".facet[data-facet=source] a[aria-current]")
-    assert "okaz" in filtered.select_one(".active-filters").get_text()
+    assert "عكاظ" in filtered.select_one(".active-filters").get_text()
     year = next(a for a in facets["year"].select("a") if "2015" in a.get_text())
     by_year = get(news, year["href"])
     assert by_year.select_one(".result-count").get_text().startswith("12 ")
@@ -137,7 +139,8 @@ def test_sort_toggle_switches_to_newest(news):
 
 
 def test_did_you_mean_links_to_the_corrected_query(news):
-    page = get(news, "/?q=" + quote("بوتن"))
+    # correct=0: the reader's words as written, the correction offered as a link.
+    page = get(news, "/?q=" + quote("بوتن") + "&correct=0")
     link = page.select_one(".empty a[href*='q=']") or page.select_one(".did-you-mean a")
     assert link.get_text() == "بوتين"
     assert get(news, link["href"]).select(".hit")
@@ -155,9 +158,10 @@ def test_hostile_corpus_article_is_shown_as_text(news):
         body = news.get(url).get_data(as_text=True)
         page = BeautifulSoup(body, "html.parser")
         assert not page.select("script:not([src])") and not page.select("img, b, i")
-        assert "&lt;script&gt;" in body
+        # Ingestion strips real tags (issue 13 point 9); what is left of markup is escaped.
+        assert "&lt;تقنية&gt;" in body and "<script>alert" not in body
     article = get(news, "/article/evil")
-    assert article.h1.get_text() == EVIL_TITLE
+    assert article.h1.get_text() == "خبر عن الاقتصاد"
     assert not article.select("a[href^='javascript:']")
 
 
