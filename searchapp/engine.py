@@ -85,6 +85,7 @@ class SearchEngine:
     def _prepare(self, preload: bool) -> _Live:
         """Open the live generation and build everything requests share, then make it the
         one requests use. Callers hold ``_prepare_lock``."""
+        started = time.perf_counter()
         marker = storage.current_marker(self.index_dir)
         gen = storage.current_generation(self.index_dir)
         old = self._live
@@ -101,6 +102,12 @@ class SearchEngine:
             live = _Live(gen, marker, table, sug)
             if preload:
                 live.preload()
+        # Each generation served, the first and each one a reindex publishes, is logged: at
+        # INFO for a server (background_swap), at DEBUG for a script's one-shot engine.
+        articles = int(live.table.live.sum())
+        log.log(logging.INFO if self.background_swap else logging.DEBUG,
+                "serving index generation %s (%d article%s, prepared in %.1f s)", gen.name,
+                articles, "" if articles == 1 else "s", time.perf_counter() - started)
         self._live = live
         if old is not None:  # threads still in a request on it finish with it
             old.table.release()
@@ -119,12 +126,9 @@ class SearchEngine:
 
     def _background(self) -> None:
         marker = storage.current_marker(self.index_dir)
-        started = time.perf_counter()
         try:
             with self._prepare_lock:
-                live = self._prepare(preload=True)
-            log.info("now serving generation %s (%d articles, prepared in %.1f s)",
-                     live.gen.name, int(live.table.live.sum()), time.perf_counter() - started)
+                self._prepare(preload=True)  # logs the generation it serves
         except Exception as e:  # keep serving the previous generation
             self._failed_marker = marker
             log.error("new index generation not served, still serving %s: %s",
