@@ -18,9 +18,10 @@ from typing import Any
 import click
 
 from searchapp import exitcodes, storage
+from searchapp.accesslog import ACCESS_LOGGER, AccessLog
 from searchapp.engine import MAX_PER_PAGE, SearchEngine
-from searchapp.indexer import EmptyInput, ensure_index, reindex
-from searchapp.progress import Progress
+from searchapp.indexer import EmptyInput, ReindexReport, ensure_index, reindex
+from searchapp.progress import BarAwareHandler, Progress, summary_lines
 
 log = logging.getLogger("searchapp")
 DEFAULT_CORPUS = "corpus/"
@@ -117,15 +118,51 @@ index_option = click.option(
 )
 
 
+class _CliFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, with control characters from corpus paths and
+    reasons shown escaped (see :func:`terminal_safe`); access-log records are printed as they
+    are (a Common Log Format line carries its own time)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == ACCESS_LOGGER:
+            return terminal_safe(record.getMessage())
+        return terminal_safe(super().format(record))
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> logging.Handler:
+    """Send the ``searchapp`` and ``waitress`` loggers to stderr through one handler that
+    keeps clear of the progress bar (:class:`BarAwareHandler`). ``quiet``: warnings and
+    errors only. Called by every command, so levels never leak from one run to the next
+    in the same process (tests, embedding); a previous handler of ours is replaced, and
+    handlers others installed on the root logger are left alone."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, BarAwareHandler)]:
+        root.removeHandler(old)
+    handler = BarAwareHandler()
+    handler.setFormatter(_CliFormatter())
+    handler.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    root.addHandler(handler)
+    for name in ("searchapp", "waitress"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    return handler
+
+
+def _quiet_logging() -> None:
+    """``-q`` of a command: warnings and errors only, on the handler :func:`main` set up."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, BarAwareHandler):
+            handler.setLevel(max(handler.level, logging.WARNING))
+
+
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.version_option(package_name="searchapp")
 def main(verbose: bool) -> None:
     """Full-text search for Arabic news."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(verbose=verbose)
 
 
 @main.command("reindex")
@@ -135,18 +172,23 @@ def main(verbose: bool) -> None:
 @click.option("--wait", is_flag=True, help="Wait for a running reindex instead of failing.")
 @click.option("--source", default=None, help="Source name for records that carry none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bar and no info lines: only warnings, errors, the summary "
+              "by reason and the result line.")
 @click.option("--allow-empty", is_flag=True,
               help="Publish even when the inputs hold no article (empties the index).")
 @handled
 def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empty) -> None:
     """Index the articles under PATHS (default: corpus/).
 
+    stderr gets one line per rejected record as it is found (WARNING; ERROR when bytes could
+    not be read, which may hide an article), then a summary by reason; stdout the result.
+
     Exit codes: 0 done (rejected records are listed on stderr), 3 an input could not be read
     completely or held no article, 4 another reindex is running, 5 the index is damaged,
     6 disk full / read-only / permission denied, 130 interrupted."""
     if quiet:
-        logging.getLogger("searchapp").setLevel(logging.WARNING)
+        _quiet_logging()
     stop = _Stop()
     stop.install()
     estimate = None if full else storage.document_count(index_dir)
@@ -165,13 +207,22 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empt
             f"deleted {report.deleted}, errors {len(report.errors)} "
             f"({report.documents} documents, {report.seconds:.1f} s)"
         )
-        for err in report.errors:
-            click.echo(f"error: {terminal_safe(err)}", err=True)
-        for path in report.incomplete:
-            click.echo(f"warning: {path} could not be read completely: its articles were kept "
-                       "as they were", err=True)
+    _print_summary(report)
     if report.input_problem:
         sys.exit(exitcodes.INPUT)
+
+
+def _print_summary(report: ReindexReport) -> None:
+    """The end of a reindex on stderr: problems and skipped files counted by reason (each was
+    logged once as it was found; this is the overview), then what an unreadable path means.
+    The "no article found" verdict, already logged, is not a reason of its own."""
+    errors = report.errors[:-1] if report.empty_input else report.errors
+    lines = [*summary_lines("problems by reason", errors, "problem"),
+             *summary_lines("skipped by reason", report.skipped, "path")]
+    lines += [f"warning: {path} could not be read completely: its articles were kept as they "
+              "were" for path in report.incomplete]
+    for line in lines:
+        click.echo(terminal_safe(line), err=True)
 
 
 @main.command("search")
@@ -209,32 +260,60 @@ def search_cmd(query: str, index_dir: str, limit: int, page: int, collapse: bool
             click.echo(f"   + {len(hit.similar)} similar")
 
 
+def build_app(index_dir: str, access_log: bool = True) -> Callable:
+    """The WSGI app ``serve`` runs: the search site with its index prepared, wrapped in the
+    access log (:class:`searchapp.accesslog.AccessLog`) unless ``access_log`` is False. The
+    engine is warmed here, before the first reader comes: per-index arrays now, the hottest
+    postings on a background thread."""
+    from searchapp.web import create_app
+
+    app = create_app({"INDEX_DIR": index_dir})
+    app.extensions["searchapp"].warm(background_preload=True)
+    return AccessLog(app) if access_log else app
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--corpus", "corpus", default=DEFAULT_CORPUS, show_default=True,
               help="Corpus to index when the index is missing.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No access log and no info lines: only warnings and errors.")
 @index_option
 @handled
-def serve_cmd(host: str, port: int, threads: int, corpus: str, index_dir: str) -> None:
+def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
+              index_dir: str) -> None:
     """Serve the search site with waitress, building the index first if none exists.
+    Ctrl-C to stop (exit 0).
+
+    stderr gets an access log, one line per request in the Common Log Format plus the time
+    in ms (queries percent-encoded, as received), and a line for each index generation
+    served (the one at start, then each one a reindex publishes).
 
     A damaged or incompatible index is refused (exit 5), never replaced by the corpus."""
     import waitress
 
-    from searchapp.web import create_app
-
+    if quiet:
+        _quiet_logging()
     if ensure_index([corpus], index_dir):
         click.echo(f"built the index in {os.path.abspath(index_dir)} from "
                    f"{os.path.abspath(corpus)}")
-    app = create_app({"INDEX_DIR": index_dir})
-    # per-index arrays before the first reader comes; the hottest postings right after
-    app.extensions["searchapp"].warm(background_preload=True)
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="searchapp")
-    click.echo(f"serving on http://{host}:{port}/")
-    server.run()
+    server = waitress.create_server(build_app(index_dir, access_log=not quiet), host=host,
+                                    port=port, threads=threads, ident="searchapp")
+    where = _url(getattr(server, "effective_host", host), getattr(server, "effective_port",
+                                                                  port))
+    click.echo(f"serving on {where} (Ctrl-C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:  # the documented way to stop: not an error
+        click.echo("stopped", err=True)
+    finally:
+        server.close()
 
 
 @main.command("check")

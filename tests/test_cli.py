@@ -38,7 +38,7 @@ def test_reindex_json_report_and_malformed_record_exits_input_error(runner, tmp_
     result = runner.invoke(main, ["reindex", str(corpus), "--index", str(tmp_path / "i"),
                                   "--json"])
     assert result.exit_code == exitcodes.INPUT
-    report = json.loads(result.output.splitlines()[0])
+    report = json.loads(result.stdout.splitlines()[0])
     assert report["added"] == 2
     assert any("b.jsonl:2" in e for e in report["errors"])
 

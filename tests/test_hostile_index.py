@@ -197,7 +197,7 @@ def test_damaged_zip_keeps_its_articles(tmp_path, runner, damage):
     archive.write_bytes(bytes(data))
     result = runner.invoke(main, ["reindex", str(archive.parent), "--index", str(index),
                                   "--json"])
-    report = json.loads(result.output.splitlines()[0])
+    report = json.loads(result.stdout.splitlines()[0])
     assert report["deleted"] == 0 and report["documents"] == 300
     assert result.exit_code == exitcodes.INPUT
     assert report["incomplete"] == [str(archive.resolve())]
@@ -252,7 +252,7 @@ def test_manifest_damage_is_one_line_and_exit_5_everywhere(built, runner, damage
         assert "damaged" in result.output and "reindex --full" in result.output
         no_traceback(result)
     assert json.loads(runner.invoke(main, ["reindex", str(src), "--index", str(index),
-                                           "--full", "--json"]).output)["documents"] == 60
+                                           "--full", "--json"]).stdout)["documents"] == 60
 
 
 def test_bit_flip_in_a_segment_is_found_by_check(built, runner):

@@ -155,4 +155,4 @@ def test_damaged_index_gives_clear_errors_from_search_and_check(tmp_path, runner
 
 def test_check_passes_on_a_good_index(sample_index, runner):
     result = runner.invoke(main, ["check", "--index", str(sample_index)])
-    assert result.exit_code == 0 and result.output.startswith("ok: 7 documents")
+    assert result.exit_code == 0 and result.stdout.startswith("ok: 7 documents")
