@@ -127,3 +127,16 @@ def test_incremental_run_reuses_the_learned_set(tmp_path: Path):
     assert art is not None and all(LINK not in p for p in art.paragraphs)
     gen = storage.current_generation(index)
     assert (gen.path / FILE).exists()
+
+
+def test_a_footer_glued_to_every_article_is_learned_and_cut():
+    """One day of alweeam: every link line glued to the last paragraph, none on its own."""
+    recs = [{"id": f"g{i}", "title": _title(i), "source": "site",
+             "body": f"فقرة أولى فريدة للخبر {_word(i)} تروي ما جرى.\n"
+                     f"نص أخير {_word(i)} عن المشروع. {LINK} {_title(i)}"} for i in range(30)]
+    bp = _learn(recs)
+    assert bp.templates == {"site": [f"{LINK} \x01".casefold()]}
+    art = Article(id="g3", title=_title(3), paragraphs=recs[3]["body"].split("\n"),
+                  source="site")
+    stripped, n = bp.strip(art)
+    assert n == 1 and stripped.paragraphs[-1] == f"نص أخير {_word(3)} عن المشروع."

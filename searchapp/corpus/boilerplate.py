@@ -63,6 +63,26 @@ def template(text: str, title: str = "") -> str | None:
     return " ".join(text.casefold().split())
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?؟…])\s+")
+
+
+def _edge_templates(article: Article) -> set[str]:
+    """Templates of the first sentence of the first paragraph and the last sentence of the
+    last one, when each is glued to more text: a source whose crawler glues its footer to
+    every article (alweeam on 2015-07-21: all 569 link lines glued) has no standalone line to
+    learn it from. Only templates long enough to be cut when glued are counted."""
+    keys: set[str] = set()
+    if not article.paragraphs:
+        return keys
+    first = _SENTENCE_END.split(article.paragraphs[0], maxsplit=1)
+    last = _SENTENCE_END.split(article.paragraphs[-1])
+    for piece in ([first[0]] if len(first) > 1 else []) + ([last[-1]] if len(last) > 1 else []):
+        key = template(piece, article.title)
+        if key and _literal_words(key) >= GLUED_MIN_WORDS:
+            keys.add(key)
+    return keys
+
+
 def _literal_words(key: str) -> int:
     return sum(any(ch.isalpha() for ch in w) for w in key.split())
 
@@ -80,6 +100,7 @@ class Learner:
         source = article.source
         self.articles[source] += 1
         keys = {k for p in article.paragraphs if (k := template(p, article.title))}
+        keys |= _edge_templates(article)
         counts = self._counts
         for key in keys:
             h = hash((source, key))
