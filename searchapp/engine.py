@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.util.times import long_to_datetime
 
 from searchapp import arabic, fastscore, querylang, ranking, storage
 from searchapp.check import CORRUPTION_ERRORS, corrupt
@@ -187,6 +188,13 @@ class SearchEngine:
     @property
     def doc_count(self) -> int:
         return self._searcher().doc_count()
+
+    def newest_date(self) -> datetime | None:
+        """The date of the newest dated article (None when no article has a date): what a
+        help page's date example uses, so that it finds something in this very index."""
+        table = self._table()
+        dates = table.dates[table.live & (table.dates != fastscore._NO_DATE)]
+        return long_to_datetime(int(dates.max())) if dates.size else None
 
     # -- search ---------------------------------------------------------------------------
     def search(

@@ -219,7 +219,13 @@ def create_blueprint(name: str = "searchapp") -> Blueprint:
 
     @bp.route("/help")
     def help_page() -> Any:
+        # The date example is the newest article's month, so that it finds something here.
+        try:
+            newest = engine().newest_date()
+        except storage.IndexError_:  # the syntax help needs no index
+            newest = None
         return render_template("help.html", max_chars=querylang.MAX_QUERY_CHARS,
+                               date_example=f"date:{newest:%Y-%m}" if newest else None,
                                max_clauses=querylang.MAX_CLAUSES,
                                max_prefixes=MAX_PREFIX_CLAUSES)
 
