@@ -276,6 +276,15 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, ``docker stop``, ``kill``) stops the server as Ctrl-C does: the
+    listening socket is closed, "stopped" is said, exit 0."""
+    def stop(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -289,7 +298,7 @@ def _url(host: str, port: int) -> str:
 def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
               index_dir: str) -> None:
     """Serve the search site with waitress, building the index first if none exists.
-    Ctrl-C to stop (exit 0).
+    Ctrl-C (or SIGTERM) to stop: exit 0.
 
     stderr gets an access log, one line per request in the Common Log Format plus the time
     in ms (queries percent-encoded, as received), and a line for each index generation
@@ -308,12 +317,14 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
     where = _url(getattr(server, "effective_host", host), getattr(server, "effective_port",
                                                                   port))
     click.echo(f"serving on {where} (Ctrl-C to stop)")
+    _stop_on_sigterm()
     try:
-        server.run()
-    except KeyboardInterrupt:  # the documented way to stop: not an error
-        click.echo("stopped", err=True)
+        server.run()  # waitress returns from run() on KeyboardInterrupt, socket closed
+    except KeyboardInterrupt:  # one that came outside its loop: the same documented stop
+        pass
     finally:
         server.close()
+    click.echo("stopped", err=True)
 
 
 @main.command("check")

@@ -303,3 +303,33 @@ def test_server_engine_logs_each_generation_once_at_info(tmp_path, caplog):
     assert len(served) == 2, served
     assert served[1].startswith(f"serving index generation {storage.current_name(index)} "
                                 "(2 articles")
+
+
+def test_real_server_logs_requests_and_stops_on_sigterm(sample_index):
+    """The real command in its own process: listening line, one access-log line per request,
+    a clean stop (exit 0) on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "searchapp.cli", "serve", "--index",
+                             str(sample_index), "--port", "0"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = proc.stdout.readline()
+        m = re.match(r"serving on (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)$", line)
+        assert m, line
+        with urllib.request.urlopen(m[1] + "?q=" + quote("بوتين"), timeout=30) as resp:
+            assert resp.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    (access,) = [ln for ln in err.splitlines() if CLF.match(ln)]
+    assert f'"GET /?q={quote("بوتين")} HTTP/1.1" 200 ' in access
+    assert "serving index generation" in err and err.rstrip().endswith("stopped")
