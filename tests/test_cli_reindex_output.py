@@ -162,3 +162,31 @@ def test_log_lines_are_never_glued_to_the_progress_bar(corpus, tmp_path):
     assert glued == [], raw
     for loc in ("a.jsonl:4", "a.jsonl:5", "b.jsonl:2"):  # the real process: once each too
         assert len([ln for ln in shown if f"{loc}: " in ln]) == 1, raw
+
+
+@pytest.mark.parametrize(("reason", "kind"), [
+    ("record without body text (crawl failure?): rejected",
+     "record without body text (crawl failure?)"),
+    ("malformed JSON record: Expecting ',' delimiter at column 9", "malformed JSON record"),
+    ("record 3 (offset 120): malformed JSON record: Extra data", "malformed JSON record"),
+    ("duplicate id 4f3a with different content (first seen at /c/a.jsonl:4): dropped",
+     "duplicate id … with different content"),
+    ("unreadable date '2015-13-40' (expected ISO 8601)", "unreadable date '…'"),
+    ("field 'title' must be a string or a list of strings",
+     "field 'title' must be a string or a list of strings"),
+])
+def test_reasons_that_differ_only_in_values_count_as_one(reason, kind):
+    from searchapp.progress import reason_kind
+
+    assert reason_kind(reason) == kind
+
+
+def test_by_reason_reads_located_and_file_level_problems():
+    from searchapp.progress import by_reason
+
+    groups = by_reason(["/c/a.zip!a.json:12: malformed JSON record: x",
+                        "/c/b.jsonl: cannot read: [Errno 5] Input/output error",
+                        "/c/a.zip!a.json:40: malformed JSON record: y"])
+    assert [(g.reason, g.count, g.locations) for g in groups] == [
+        ("malformed JSON record", 2, ["/c/a.zip!a.json:12", "/c/a.zip!a.json:40"]),
+        ("cannot read", 1, ["/c/b.jsonl"])]
