@@ -440,7 +440,9 @@ class SearchEngine:
         def count(query: str) -> int:
             return self._match(self._parse(query), searcher, spec, False).complete
 
-        sug = self._suggester()
+        # The suggester of the generation this request's searcher reads, not ``_suggester()``:
+        # that may move the thread to a newer generation and close the searcher in use.
+        sug = self._local.live.suggester
         return did_you_mean(q, parsed, searcher, sug.display, m.complete, count,
                             sug.phrase_counts)
 
