@@ -23,6 +23,14 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def engine_over(tmp_path_factory, name: str, records: list[dict]) -> SearchEngine:
+    """An engine over a small JSON Lines corpus of ``records``, built once per module."""
+    root = tmp_path_factory.mktemp(name)
+    write_jsonl(root / "c" / "news.jsonl", records)
+    assert reindex([root / "c"], root / "i").errors == []
+    return SearchEngine(root / "i")
+
+
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """Index of the bundled sample page, built once; tests only read it."""

@@ -249,20 +249,36 @@ def test_serve_says_where_it_listens_and_how_to_stop(runner, sample_index, monke
     assert "stopped" in result.output and made["server"].closed
 
 
-def test_script_engine_logs_each_generation_at_debug_only(tmp_path, caplog):
-    """A one-shot engine (`searchapp search`, a script) says nothing at INFO."""
-    from searchapp import SearchEngine, reindex, storage
+def _one_article_index(tmp_path):
+    """A one-article corpus and its index (one writer process: these tests are about the
+    engine)."""
+    from searchapp import reindex
 
     src = write_jsonl(tmp_path / "c" / "a.jsonl",
                       [{"id": "1", "title": "عنوان", "body": "نص عن سوريا"}]).parent
     index = tmp_path / "ix"
-    reindex([src], index, procs=1)  # one process: these tests are about the engine
+    reindex([src], index, procs=1)
+    return src, index
+
+
+def _add_second_article(src, index) -> None:
+    """Publish a new generation holding a second article."""
+    from searchapp import reindex
+
+    write_jsonl(src / "b.jsonl", [{"id": "2", "title": "عنوان آخر", "body": "نص عن سوريا"}])
+    reindex([src], index, procs=1)
+
+
+def test_script_engine_logs_each_generation_at_debug_only(tmp_path, caplog):
+    """A one-shot engine (`searchapp search`, a script) says nothing at INFO."""
+    from searchapp import SearchEngine, storage
+
+    src, index = _one_article_index(tmp_path)
     caplog.set_level(logging.DEBUG, logger="searchapp.engine")
     engine = SearchEngine(index)
     engine.search("سوريا")
     first = storage.current_name(index)
-    write_jsonl(src / "b.jsonl", [{"id": "2", "title": "عنوان آخر", "body": "نص عن سوريا"}])
-    reindex([src], index, procs=1)  # one process: these tests are about the engine
+    _add_second_article(src, index)
     assert engine.search("سوريا").total == 2
     second = storage.current_name(index)
     served = [r.getMessage() for r in caplog.records if "serving index generation" in
@@ -277,17 +293,13 @@ def test_script_engine_logs_each_generation_at_debug_only(tmp_path, caplog):
 def test_server_engine_logs_each_generation_once_at_info(tmp_path, caplog):
     import time
 
-    from searchapp import SearchEngine, reindex, storage
+    from searchapp import SearchEngine, storage
 
-    src = write_jsonl(tmp_path / "c" / "a.jsonl",
-                      [{"id": "1", "title": "عنوان", "body": "نص عن سوريا"}]).parent
-    index = tmp_path / "ix"
-    reindex([src], index, procs=1)  # one process: these tests are about the engine
+    src, index = _one_article_index(tmp_path)
     caplog.set_level(logging.INFO, logger="searchapp.engine")
     engine = SearchEngine(index, background_swap=True)  # as `serve` runs it
     engine.warm()
-    write_jsonl(src / "b.jsonl", [{"id": "2", "title": "عنوان آخر", "body": "نص عن سوريا"}])
-    reindex([src], index, procs=1)  # one process: these tests are about the engine
+    _add_second_article(src, index)
     assert engine.doc_count == 1  # the first call after the reindex starts the background swap
 
     def served() -> list[str]:

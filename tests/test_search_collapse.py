@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from searchapp import SearchEngine, reindex
+from searchapp import SearchEngine
 from searchapp.collapse import Collapser
-from tests.conftest import write_jsonl
+from tests.conftest import engine_over
 
 WIRE = ("أعلنت وزارة الطاقة اليوم خطة جديدة لخفض استهلاك الكهرباء في المدن الكبرى خلال "
         "فصل الصيف عبر تركيب عدادات ذكية في المنازل والمباني الحكومية والتجارية")
@@ -35,10 +35,7 @@ def _records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> SearchEngine:
-    root = tmp_path_factory.mktemp("collapse")
-    write_jsonl(root / "c" / "news.jsonl", _records())
-    assert reindex([root / "c"], root / "i").errors == []
-    return SearchEngine(root / "i")
+    return engine_over(tmp_path_factory, "collapse", _records())
 
 
 def wire_hits(res) -> list:

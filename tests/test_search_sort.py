@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchapp import SearchEngine, reindex
-from tests.conftest import write_jsonl
+from searchapp import SearchEngine
+from tests.conftest import engine_over
 
 
 def _records() -> list[dict]:
@@ -25,10 +25,7 @@ def _records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> SearchEngine:
-    root = tmp_path_factory.mktemp("sort")
-    write_jsonl(root / "c" / "news.jsonl", _records())
-    assert reindex([root / "c"], root / "i").errors == []
-    return SearchEngine(root / "i")
+    return engine_over(tmp_path_factory, "sort", _records())
 
 
 # A plain-word query (the fast scorer) and one with a phrase (the query-tree executor).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from searchapp import SearchEngine, reindex
+from searchapp import SearchEngine
 from searchapp.suggest import confusable, edits
-from tests.conftest import write_jsonl
+from tests.conftest import engine_over
 
 
 def _records() -> list[dict]:
@@ -30,10 +30,7 @@ def _records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> SearchEngine:
-    root = tmp_path_factory.mktemp("spelling")
-    write_jsonl(root / "c" / "n.jsonl", _records())
-    assert reindex([root / "c"], root / "i").errors == []
-    return SearchEngine(root / "i")
+    return engine_over(tmp_path_factory, "spelling", _records())
 
 
 def test_dotted_letter_slip_beats_a_frequent_stem(engine):
