@@ -32,6 +32,7 @@ from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
 from searchapp.spelling import did_you_mean, should_autocorrect
 from searchapp.suggest import Suggester, has_suggestions
+from searchapp.termstats import SharedStats, StatsReader
 
 MAX_PER_PAGE = 100
 FACET_FIELDS = ("source", "section", "year")
@@ -63,12 +64,20 @@ class SearchEngine:
         self._retired: _Live | None = None
         self._preparing = False
         self._failed_marker: object = None
-        storage.current_generation(self.index_dir)  # fail early with a clear message
+        self._generation()  # fail early with a clear message
 
     # -- index access -------------------------------------------------------------------
+    def _generation(self) -> storage.Generation:
+        """The generation to serve: the live one (a shard server pins one instead)."""
+        return storage.current_generation(self.index_dir)
+
+    def _marker(self) -> object:
+        """Changes when the generation to serve does (see :func:`storage.current_marker`)."""
+        return storage.current_marker(self.index_dir)
+
     def _current(self) -> _Live:
         """The prepared generation requests use now (see ``background_swap``)."""
-        marker = storage.current_marker(self.index_dir)
+        marker = self._marker()
         live = self._live
         if live is not None and live.marker == marker:
             return live
@@ -79,7 +88,7 @@ class SearchEngine:
             return live
         with self._prepare_lock:
             live = self._live
-            if live is None or live.marker != storage.current_marker(self.index_dir):
+            if live is None or live.marker != self._marker():
                 live = self._prepare(preload=False)
         return live
 
@@ -87,8 +96,8 @@ class SearchEngine:
         """Open the live generation and build everything requests share, then make it the
         one requests use. Callers hold ``_prepare_lock``."""
         started = time.perf_counter()
-        marker = storage.current_marker(self.index_dir)
-        gen = storage.current_generation(self.index_dir)
+        marker = self._marker()
+        gen = self._generation()
         old = self._live
         if old is not None and old.gen.name == gen.name:
             self._live = replace(old, marker=marker)  # CURRENT rewritten, same generation
@@ -126,7 +135,7 @@ class SearchEngine:
                          daemon=True).start()
 
     def _background(self) -> None:
-        marker = storage.current_marker(self.index_dir)
+        marker = self._marker()
         try:
             with self._prepare_lock:
                 self._prepare(preload=True)  # logs the generation it serves
@@ -262,18 +271,25 @@ class SearchEngine:
         (``Ranking.question``), anything else with the configured ranking."""
         return self.ranking.for_question() if parsed.question else self.ranking
 
-    def _match(self, parsed, searcher, spec: FilterSpec, explain: bool) -> _Match:
+    def _match(self, parsed, searcher, spec: FilterSpec, explain: bool, *,
+               stats: SharedStats | None = None, narrow: bool = True) -> _Match:
         """Score and select the result set of one query, with its filters.
 
         Plain-word queries go to :class:`fastscore.FastScorer`; the rest (phrases, prefixes,
         OR, months, explain) to the Whoosh query of :func:`ranking.build`, scored by
-        :class:`ranking.Executor` over the same arrays, so both select and order alike."""
+        :class:`ranking.Executor` over the same arrays, so both select and order alike.
+
+        ``stats``: score with these statistics (a shard of a sharded index: the whole
+        index's) instead of the index's own. ``narrow``: apply :func:`keep_complete` (a
+        shard leaves that to the coordinator, which knows whether any shard has complete
+        matches)."""
         rk = self.ranking_for(parsed)
         table = self._table()
+        reader = searcher.reader() if stats is None else StatsReader(searcher.reader(), stats)
         plan = None if explain else fastscore.plan(parsed)
         if plan is not None:
-            scored = (fastscore.FastScorer(table, rk).score(plan) if plan.positive
-                      else fastscore.FastScorer(table, rk).everything(plan))
+            scorer = fastscore.FastScorer(table, rk, stats)
+            scored = scorer.score(plan) if plan.positive else scorer.everything(plan)
             if not plan.positive and not plan.negative and not spec.active:
                 scored.matched[:] = False  # an empty query lists nothing
             if spec.active:
@@ -281,14 +297,14 @@ class SearchEngine:
                                                         spec.date_to)
             m = _Match(scored, fastscore.words_of(plan), by_date=not plan.positive)
         else:
-            query, words = ranking.build(parsed, searcher.reader(), rk)
+            query, words = ranking.build(parsed, reader, rk)
             filt = self._filter(spec)
             if query is None and filt is None:
                 n = table.n
                 return _Match(fastscore.Scored(np.zeros(n), np.zeros(n, dtype=bool)), words)
             by_date = query is None or isinstance(query, wq.Every)
             query = query if query is not None else wq.Every()
-            executor = ranking.Executor(table, searcher, rk)
+            executor = ranking.Executor(table, searcher, rk, stats)
             scored = fastscore.Scored(*executor.score(query))
             scored.complete = executor.complete(query)
             if filt is not None:
@@ -298,7 +314,8 @@ class SearchEngine:
         # is answered by the passage that lacks one of them (see ranking.Coordinated).
         if parsed.question:
             m.scored.complete = None
-        m.complete = fastscore.keep_complete(m.scored)
+        if narrow:
+            m.complete = fastscore.keep_complete(m.scored)
         return m
 
     def _page(self, q, parsed, m: _Match, searcher, page, per_page, snippets, sort, facets,

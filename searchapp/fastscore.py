@@ -37,9 +37,10 @@ from searchapp.ranking import (
     term_idf,
     word_terms,
 )
-from searchapp.schema import SCORED_FIELDS
+from searchapp.schema import ID_KEY, SCORED_FIELDS
 from searchapp.sparse import union
 from searchapp.synonyms import find_months
+from searchapp.termstats import LocalStats, TermStats
 
 #: Bytes of decoded posting lists an engine keeps per index generation (shared by threads).
 POSTING_CACHE_BYTES = 256 * 2**20
@@ -118,6 +119,7 @@ class DocTable:
             self.codes[f] = codes
             self.values[f] = values
         self.dates = self._dates(reader)
+        self.keys = self._keys(reader)
         self.year_codes, self.year_values = self._years()
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
             OrderedDict())
@@ -153,6 +155,16 @@ class DocTable:
                                np.dtype(">u8")).astype(np.uint64)
             has = raw != np.iinfo(np.uint64).max
             out[offset:offset + n][has] = raw[has].astype(np.int64)
+        return out
+
+    def _keys(self, reader) -> np.ndarray:
+        """The id key column (:func:`searchapp.schema.id_key`): the tie order."""
+        out = np.zeros(self.n, dtype=np.uint64)
+        for leaf, offset in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            if n and leaf.has_column(ID_KEY):
+                out[offset:offset + n] = _fixed_bytes(
+                    leaf.column_reader(ID_KEY, translate=False), n, np.dtype(">u8"))
         return out
 
     def _years(self) -> tuple[np.ndarray, list[str]]:
@@ -310,25 +322,30 @@ class Scored:
 class FastScorer:
     """Scores a :class:`Plan` with the formula of :func:`searchapp.ranking.build`."""
 
-    def __init__(self, table: DocTable, ranking: Ranking) -> None:
+    def __init__(self, table: DocTable, ranking: Ranking, stats: TermStats | None = None
+                 ) -> None:
+        """``stats``: the statistics to score with (default the table's own; a shard gets
+        the whole sharded index's, see :mod:`searchapp.termstats`)."""
         self.t = table
+        self.stats = stats or LocalStats(table)
         self.r = ranking
         weighting = ranking.weighting()
         self.k1 = weighting.K1
         self._b = {f: weighting._field_B.get(f, weighting.B) for f in SCORED_FIELDS}
 
     def _df(self, field: str, text: str) -> int:
-        return self.t.doc_frequency(field, text) if field in self.t.reader.schema else 0
+        return self.stats.doc_frequency(field, text) if field in self.t.reader.schema else 0
 
     def _term_scores(self, field: str, text: str, boost: float
                      ) -> tuple[np.ndarray, np.ndarray] | None:
         ids, tf = self.t.postings(field, text)
         if not len(ids):
             return None
-        idf = term_idf(self.t.n, self.t.doc_frequency(field, text), self.r.idf)
+        idf = term_idf(self.stats.n, self.stats.doc_frequency(field, text), self.r.idf)
         b, k1 = self._b[field], self.k1
         dl = self.t.lengths[field][ids]
-        score = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl / self.t.avg_length[field]))
+        avg = self.stats.avg_length(field)
+        score = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl / avg))
         return ids, boost * score
 
     def _word(self, surface: str, stem: str, fields: dict[str, float]
@@ -366,7 +383,7 @@ class FastScorer:
         any_cnt = np.zeros(n)
         words_in = np.zeros(n, dtype=np.int32)  # query words each document holds, unweighted
         seen = np.zeros(n, dtype=bool)
-        weights = coordination_weights([is_informative(stem, r, self._df, n)
+        weights = coordination_weights([is_informative(stem, r, self._df, self.stats.n)
                                         for _, stem in p.positive], r) if n_words > 1 else None
         for i, (surface, stem) in enumerate(p.positive):
             t_ids, t_acc = self._word(surface, stem, title)
@@ -445,7 +462,9 @@ def filter_mask(table: DocTable, filters: dict[str, list[str]], date_from: datet
 
 
 def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, float]]:
-    """The first ``k`` (docnum, score) of the ranking (or of the date order)."""
+    """The first ``k`` (docnum, score) of the ranking (or of the date order). Ties go by
+    the id key (:func:`searchapp.schema.id_key`), so that a sharded index, merging its
+    shards' pages, lists them in the same order (then by docnum, for a 64-bit collision)."""
     cand = scored.candidates
     if not len(cand) or k <= 0:
         return []
@@ -455,7 +474,7 @@ def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, f
             kth = -np.partition(-s, k - 1)[k - 1]
             keep = s >= kth
             cand, s = cand[keep], s[keep]
-        order = np.lexsort((cand, -s))
+        order = np.lexsort((cand, table.keys[cand], -s))
     else:
         d = table.dates[cand]
         missing = d == _NO_DATE  # undated documents come last either way
@@ -463,7 +482,7 @@ def top(scored: Scored, k: int, sort: str, table: DocTable) -> list[tuple[int, f
         if len(cand) > k:  # the k earliest keys and every tie with the k-th, then sort those
             keep = key <= np.partition(key, k - 1)[k - 1]
             cand, key = cand[keep], key[keep]
-        order = np.lexsort((cand, key))[:k]
+        order = np.lexsort((cand, table.keys[cand], key))[:k]
         s = scored.scores[cand]
     return [(int(cand[i]), float(s[i])) for i in order[:k]]
 

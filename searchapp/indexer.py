@@ -34,7 +34,7 @@ from searchapp.corpus.boilerplate import Boilerplate, Learner
 from searchapp.fastwriter import FastSegmentWriter
 from searchapp.faults import crash_point
 from searchapp.mpwriter import GuardedMpWriter
-from searchapp.schema import build_schema
+from searchapp.schema import build_schema, id_key
 from searchapp.suggest import has_suggestions, update_suggestions, write_suggestions
 
 log = logging.getLogger("searchapp.indexer")
@@ -111,6 +111,7 @@ def article_fields(article: Article, doc_json: str | None = None) -> dict:
     body = "\n\n".join(article.paragraphs)
     fields = {
         "id": article.id,
+        "id_key": id_key(article.id),
         "kind": article.kind,
         "title": article.title,
         "subtitle": article.subtitle,
@@ -154,6 +155,7 @@ def reindex(
     progress: Callable[[int], None] | None = None,
     procs: int | None = None,
     allow_empty: bool = False,
+    shard: Shard | None = None,
 ) -> ReindexReport:
     """Bring the index at ``index_dir`` up to date with the articles under ``paths``.
 
@@ -166,6 +168,10 @@ def reindex(
     another reindex is running (unless ``wait``) and :class:`storage.IndexCorrupt` when the
     live index is damaged (rebuild with ``full=True``). ``progress`` is called with the number
     of articles read so far.
+
+    ``shard``: build one shard of a sharded index (:mod:`searchapp.shards`): only the
+    articles routed to it are indexed, with the boilerplate learned over every shard's
+    input, and the generation the cluster manifest still names is kept.
     """
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
@@ -176,6 +182,8 @@ def reindex(
         try:
             current = storage.current_name(index_dir)
             keep = {current} if current else set()
+            if shard is not None and shard.serving:
+                keep.add(shard.serving)
         except storage.IndexCorrupt:  # --full over a damaged CURRENT: repair, and remove
             # nothing until the new generation is live.
             current = None
@@ -186,7 +194,8 @@ def reindex(
         try:
             titles = _TitleChanges()
             manifest = _write(gen, live, paths, roots, old_manifest, report, source, progress,
-                              procs or WRITER_PROCS, allow_empty, titles)
+                              procs or WRITER_PROCS, allow_empty or shard is not None, titles,
+                              shard)
         except BaseException:
             storage.remove_leftovers(index_dir, keep=keep)
             raise
@@ -239,6 +248,7 @@ def _write(
     procs: int,
     allow_empty: bool,
     titles: _TitleChanges,
+    shard: Shard | None = None,
 ) -> dict[str, list]:
     if live is None:
         ix = whoosh_index.create_in(gen.path, build_schema())
@@ -261,17 +271,25 @@ def _write(
                 report.incomplete.append(where)
         # A record refused whole is a warning (the run did its job, exit 0); bytes that could
         # not be read may hide an article, and make the run exit 3: an error.
-        (log.error if getattr(err, "partial", False) else log.warning)("%s", err)
+        if loud:
+            (log.error if getattr(err, "partial", False) else log.warning)("%s", err)
 
     def on_skip(err: CorpusError) -> None:
         report.skipped.append(str(err))
-        log.warning("%s", err)
+        if loud:
+            log.warning("%s", err)
+
+    # Every shard reads every input: one of them says what is wrong with it.
+    loud = shard is None or shard.index == 0
 
     def on_file(_path: str) -> None:
         report.files += 1
 
     fresh = live is None
-    if fresh:
+    if fresh and shard is not None and shard.boilerplate is not None:
+        boiler = shard.boilerplate
+        boiler.save(gen.path)
+    elif fresh:
         boiler = _learn(paths, source, progress)
         boiler.save(gen.path)
     else:
@@ -283,6 +301,10 @@ def _write(
     try:
         for n, article in enumerate(read_many(paths, on_error=on_error, source=source,
                                                   on_skip=on_skip, on_file=on_file), 1):
+            if shard is not None and shard_of(article.id, shard.count) != shard.index:
+                if progress is not None:
+                    progress(n)
+                continue
             article, cut = boiler.strip(article)
             if cut:
                 report.boilerplate[article.source] = report.boilerplate.get(article.source,
@@ -354,6 +376,30 @@ def _write(
         writer.cancel()
     ix.close()
     return manifest
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One shard of a sharded build (see :mod:`searchapp.shards`)."""
+
+    index: int
+    count: int
+    #: Learned once over all inputs: every shard strips the same lines, as one index would.
+    boilerplate: Boilerplate | None = None
+    #: The generation the cluster manifest names now: kept until a new manifest replaces it.
+    serving: str | None = None
+
+
+def shard_of(article_id: str, shards: int) -> int:
+    """The shard an article lives in: a stable hash of its id (never Python's ``hash``,
+    which changes between processes)."""
+    return id_key(article_id) % shards
+
+
+def learn_boilerplate(paths: list[str], source: str | None = None,
+                      progress: Callable[[int], None] | None = None) -> Boilerplate:
+    """The boilerplate of a full build, learned over all of ``paths``."""
+    return _learn([os.fspath(p) for p in paths], source, progress)
 
 
 def _learn(paths: list[str], source: str | None,

@@ -23,7 +23,6 @@ matchers, which took seconds for a 64-word OR or three two-letter prefixes.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -47,12 +46,12 @@ from searchapp.schema import (
 )
 from searchapp.sparse import union
 from searchapp.synonyms import find_months, month_names
+from searchapp.termstats import LocalStats, TermStats, prefix_scan
 
 #: Prefix expansion bounds (see ``prefix_terms``): terms kept per prefix, all fields together;
 #: lexicon entries read per field, form and segment; postings of the kept terms (a term with
 #: more is kept alone). Three prefixes cost at most ~0.2 s with cold posting caches.
 MAX_PREFIX_TERMS = 16
-MAX_PREFIX_SCAN = 200
 MAX_PREFIX_POSTINGS = 100_000
 
 
@@ -306,14 +305,14 @@ def prefix_terms(prefix: str, reader) -> list[tuple[str, str]]:
     stem = arabic.light_stem(norm)
     forms = {norm, stem} if len(stem) >= 2 else {norm}
     df: dict[tuple[str, str], int] = {}
-    for leaf, _ in reader.leaf_readers():
-        for f in TEXT_FIELDS:
-            if f not in leaf.schema:
-                continue
-            for form in forms:
-                for t, info in itertools.islice(leaf.iter_prefix(f, form), MAX_PREFIX_SCAN):
-                    key = (f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                    df[key] = df.get(key, 0) + info.doc_frequency()
+    scan = getattr(reader, "prefix_frequencies", None)  # a shard: the whole index's lexicon
+    for f in TEXT_FIELDS:
+        if f not in reader.schema:
+            continue
+        for form in sorted(forms):
+            found = scan(f, form) if scan is not None else prefix_scan(reader, f, form)
+            for t, n in found.items():
+                df[(f, t)] = df.get((f, t), 0) + n
     out: list[tuple[str, str]] = []
     postings = 0
     for key in sorted(df, key=lambda k: (-df[k], k)):
@@ -492,8 +491,12 @@ class Executor:
     one request: it memoizes term scores and phrase matches for that request only.
     """
 
-    def __init__(self, table, searcher, r: Ranking) -> None:
+    def __init__(self, table, searcher, r: Ranking, stats: TermStats | None = None) -> None:
         self.t = table
+        self.stats = stats or LocalStats(table)
+        #: Whoosh scores a phrase with the searcher's own statistics: a shard (``stats``
+        #: given) always checks phrases here, with the whole index's.
+        self.own_stats = stats is None
         self.searcher = searcher
         w = r.weighting()
         self.k1 = w.K1
@@ -520,9 +523,9 @@ class Executor:
         if hit is None:
             ids, tf = self.t.postings(field, text)
             if len(ids):
-                idf = term_idf(self.t.n, self.t.doc_frequency(field, text), self.idf)
+                idf = term_idf(self.stats.n, self.stats.doc_frequency(field, text), self.idf)
                 b, k1 = self.b[field], self.k1
-                dl = self.t.lengths[field][ids] / self.t.avg_length[field]
+                dl = self.t.lengths[field][ids] / self.stats.avg_length(field)
                 tf = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl))
             hit = self._terms[key] = (ids, tf)
         return hit
@@ -546,7 +549,8 @@ class Executor:
         cost = sum(len(self._term(f, w)[0]) for f, w in set(words)
                    if (f, w) not in self._positions)
         per_doc = PHRASE_DOC_COST * len(docs)
-        if per_doc < cost and self.postings_read + per_doc <= MAX_PHRASE_POSTINGS:
+        if (self.own_stats and per_doc < cost
+                and self.postings_read + per_doc <= MAX_PHRASE_POSTINGS):
             self.postings_read += per_doc  # few candidates: Whoosh's matcher skips to them
             return self._whoosh(q)
         if self.postings_read + cost <= MAX_PHRASE_POSTINGS:

@@ -54,6 +54,10 @@ class SearchResults:
     #: for Y").
     corrected_from: str | None = None
     seconds: float = 0.0
+    #: A sharded index (:mod:`searchapp.coordinator`): the shards no replica answered for.
+    #: When not empty the result is partial: ``total``, facets and hits count the other
+    #: shards' articles only.
+    missing_shards: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:

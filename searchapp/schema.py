@@ -8,6 +8,7 @@ related ids) as one JSON blob, because Whoosh stores pickles and one blob is che
 
 from __future__ import annotations
 
+import hashlib
 import re
 from array import array
 from collections import defaultdict
@@ -15,7 +16,8 @@ from collections.abc import Iterator
 from itertools import accumulate
 from struct import Struct
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
@@ -26,8 +28,8 @@ _H = Struct("=H").pack
 _I = Struct("=I").pack
 
 #: Bump when fields change; together with ANALYZER_VERSION it decides whether an index is usable.
-SCHEMA_VERSION = 5  # 2: body stems only, packed positions; 3: one-term dates; 4: uint16 gaps;
-#                    5: body_forms
+SCHEMA_VERSION = 6  # 2: body stems only, packed positions; 3: one-term dates; 4: uint16 gaps;
+#                    5: body_forms; 6: the id key column (ties, shards)
 
 TEXT_FIELDS = ("title", "subtitle", "captions", "body")
 #: The body's exact surface forms (where they differ from the stem), without positions.
@@ -148,10 +150,47 @@ class Date(DATETIME):
         self.shift_step = 0
 
 
+def id_key(article_id: str) -> int:
+    """A stable 64-bit key of an article id: the order of documents whose scores (or dates)
+    tie, and the shard an article lives in (``key % shards``).
+
+    Why not the document number, Whoosh's own tie-break: it is the order articles happened to
+    be written in, which a sharded index cannot reproduce (each shard numbers its own
+    documents). A key computed from the id alone orders ties the same way in one index and
+    in any number of shards, which is what makes a sharded search return exactly the single
+    index's pages (:mod:`searchapp.coordinator`)."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(),
+                          "big")
+
+
+class IdKey(FieldType):
+    """:func:`id_key` as a column only: no postings, nothing stored; read as one array per
+    segment (``fastscore.DocTable``)."""
+
+    indexed = False
+    stored = False
+    scorable = False
+    unique = False
+
+    def __init__(self) -> None:
+        self.format = None
+        self.vector = None
+        self.analyzer = None
+        self.column_type = columns.NumericColumn("Q", default=0)
+
+    def to_column_value(self, value: int) -> int:
+        return int(value)
+
+
+#: The column holding :func:`id_key`.
+ID_KEY = "id_key"
+
+
 def build_schema() -> Schema:
     """Fresh schema instance (Whoosh mutates schemas while writing, so never share one)."""
     return Schema(
         id=ID(stored=True, unique=True),
+        id_key=IdKey(),
         kind=STORED,
         title=ArabicText(stored=True, phrase=True),
         subtitle=ArabicText(phrase=True),

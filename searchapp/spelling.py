@@ -47,12 +47,14 @@ def should_autocorrect(found: int, corrected: int) -> bool:
 
 
 def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str], total: int,
-                 count: Callable[[str], int], phrases: dict[str, int] | None = None
-                 ) -> str | None:
+                 count: Callable[[str], int], phrases: dict[str, int] | None = None,
+                 written: Callable[[str], str] | None = None) -> str | None:
     """The corrected query, or None. ``total``: documents holding all the query's words;
     ``count(query)``: the same for another query; ``phrases``: titles per normalized title
     phrase (:class:`searchapp.suggest.Suggester`), to prefer the candidate that forms a
-    headline phrase with a neighbouring query word (ولي العحد: ولي العهد, not ولي الأحد)."""
+    headline phrase with a neighbouring query word (ولي العحد: ولي العهد, not ولي الأحد).
+    ``written(term)``: how the corpus writes a normalized term (default: read from
+    ``searcher``'s documents, :func:`written_form`; a sharded index asks its shards)."""
     reader = searcher.reader()
     stem = arabic.light_stem.uncached  # type: ignore[attr-defined]
     lookups = 0
@@ -91,7 +93,8 @@ def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str],
             continue
         fix = _in_context(found, plain[i - 1] if i else "",
                           plain[i + 1] if i + 1 < len(plain) else "", phrases or {})
-        shown = " ".join(display.get(w) or written_form(searcher, w) for w in fix.split())
+        form = written or (lambda w: written_form(searcher, w))
+        shown = " ".join(display.get(w) or form(w) for w in fix.split())
         corrected, changed = corrected.replace(c.text, shown, 1), True
     if not changed:
         return None

@@ -9,7 +9,16 @@ import random
 import numpy as np
 import pytest
 
-from searchapp import SearchEngine, analysis, arabic, querylang, ranking, reindex, spelling
+from searchapp import (
+    SearchEngine,
+    analysis,
+    arabic,
+    querylang,
+    ranking,
+    reindex,
+    spelling,
+    termstats,
+)
 from searchapp import suggest as suggest_mod
 from searchapp.explain import MAX_EXPLAINED_WORDS, Explainer
 from searchapp.suggest import MAX_CANDIDATES, Suggester, correct_word, edits
@@ -162,7 +171,7 @@ def test_prefix_expands_to_the_most_frequent_terms_only(engine):
 
 
 def test_prefix_scan_is_bounded(engine, monkeypatch):
-    monkeypatch.setattr(ranking, "MAX_PREFIX_SCAN", 40)
+    monkeypatch.setattr(termstats, "MAX_PREFIX_SCAN", 40)
     reader = engine._searcher().reader()
     first = {t.decode("utf-8") for _, t in zip(range(40), reader.expand_prefix("title", "قم"),
                                                  strict=False)}
