@@ -9,6 +9,9 @@ import signal
 #: ``publish``, ``swapped``) makes the reindex SIGKILL itself at that point, so the tests can
 #: prove each phase is safe to die in. Unset in normal use.
 CRASH_ENV = "SEARCHAPP_CRASH_AT"
+#: With it, only the first process to reach the point dies (it creates this file first): a
+#: crash a retry gets past, as a machine that fails once.
+ONCE_ENV = "SEARCHAPP_CRASH_ONCE"
 
 
 def crash_point(name: str, count: int | None = None) -> None:
@@ -17,4 +20,10 @@ def crash_point(name: str, count: int | None = None) -> None:
         return
     want, _, n = spec.partition(":")
     if want == name and (not n or count == int(n)):
+        once = os.environ.get(ONCE_ENV)
+        if once:
+            try:
+                os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return
         os.kill(os.getpid(), signal.SIGKILL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,6 +97,10 @@ class ShardServer:
         self.ranking = ranking_config
         self._engines: OrderedDict[str, PinnedEngine] = OrderedDict()
         self._lock = threading.Lock()
+        #: Failure drills (``searchapp.cluster``): seconds each query phase waits first, and
+        #: the query phases running now.
+        self.fault_delay = 0.0
+        self.in_flight = 0
 
     def engine(self, generation: str) -> PinnedEngine:
         with self._lock:
@@ -141,6 +146,16 @@ class ShardServer:
               ) -> tuple[ShardAnswer | None, dict[Key, Any]]:
         """The shard's answer under the whole index's statistics ``values``, or (None,
         the statistics it also needs, as this shard has them)."""
+        self.in_flight += 1
+        try:
+            if self.fault_delay:
+                time.sleep(self.fault_delay)
+            return self._query(generation, req, values)
+        finally:
+            self.in_flight -= 1
+
+    def _query(self, generation: str, req: Request, values: dict[Key, Any]
+               ) -> tuple[ShardAnswer | None, dict[Key, Any]]:
         e = self.engine(generation)
         searcher = e._searcher()
         stats = SharedStats(values, searcher.reader())

@@ -83,7 +83,7 @@ def schemas() -> dict[str, Any]:
         name={"type": "string", "description": "text to show (newspaper name for sources)"})}
     results = _obj(
         ["query", "total", "page", "per_page", "hits", "facets", "suggestion",
-         "corrected_from", "seconds"],
+         "corrected_from", "seconds", "missing_shards"],
         query={"type": "string", "description": "the query searched (the correction when "
                "corrected_from is set)"},
         total={"type": "integer", "description": "matching articles (copies included)"},
@@ -95,7 +95,10 @@ def schemas() -> dict[str, Any]:
         corrected_from={"type": "string", "nullable": True, "description": "the reader's "
                         "query when the spelling correction was searched instead (correct=0 "
                         "searches the words as written)"},
-        seconds={"type": "number"})
+        seconds={"type": "number"},
+        missing_shards={"type": "array", "items": STR, "description": "a sharded index: "
+                        "the shards that did not answer (when not empty, the result is "
+                        "partial: total, facets and hits count the other shards only)"})
     article = _obj(
         ["id", "kind", "title", "subtitle", "paragraphs", "captions", "source", "source_name",
          "section", "author", "location", "date", "url", "related"],

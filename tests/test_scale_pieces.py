@@ -210,7 +210,8 @@ def test_union_of_sorted_docnum_arrays(n):
 @pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
 def test_top_k_equals_a_full_sort(sort):
     """``top`` selects before it sorts; ties (equal dates or scores) and undated documents
-    must come out exactly as a full stable sort would order them."""
+    must come out exactly as a full sort would order them: ties by id key, then (a key
+    collision) by document number."""
 
     class Table:
         pass
@@ -221,16 +222,18 @@ def test_top_k_equals_a_full_sort(sort):
     table.dates = rng.integers(0, 40, size=n).astype(np.int64) * 10**9  # many ties
     table.dates[rng.random(n) < 0.1] = fastscore._NO_DATE
     scores = np.round(rng.random(n) * 20) / 2  # ties in scores too
+    table.keys = rng.integers(0, 2**63, size=n).astype(np.uint64)
+    table.keys[:50] = 7  # colliding keys: the document number decides
     matched = rng.random(n) < 0.6
     cand = np.nonzero(matched)[0]
     for k in (1, 10, 137, len(cand) + 5):
         got = fastscore.top(fastscore.Scored(scores, matched), k, sort, table)
         if sort == "relevance":
-            ref = sorted(cand, key=lambda d: (-scores[d], d))
+            ref = sorted(cand, key=lambda d: (-scores[d], table.keys[d], d))
         else:
             sign = -1 if sort == "newest" else 1
             ref = sorted(cand, key=lambda d: (table.dates[d] == fastscore._NO_DATE,
-                                              sign * table.dates[d], d))
+                                              sign * table.dates[d], table.keys[d], d))
         assert [d for d, _ in got] == [int(d) for d in ref[:k]], (sort, k)
 
 
