@@ -33,16 +33,24 @@ class CheckReport:
         return not self.problems
 
 
-def check_index(index_dir: str | os.PathLike) -> CheckReport:
+def check_index(index_dir: str | os.PathLike, *, generation: storage.Generation | None = None,
+                engine_reads: bool = True) -> CheckReport:
     """Verify the live generation of ``index_dir``; never raises for a damaged index.
 
     Three layers: every file against the size and sha256 recorded at publish (bit flips in
     columns that Whoosh would read without complaint), then every stored document and posting
     list, then the engine's own per-generation arrays and a search, so that "ok" here means
-    the engine can serve this index."""
+    the engine can serve this index.
+
+    ``generation``: check this one instead of the live one (a shard: the one the sharded
+    index's manifest names); ``engine_reads``: end with the engine's reads (a sharded index
+    does them once, over all shards, see :func:`check_sharded`)."""
+    if generation is None and _is_sharded(index_dir):
+        return check_sharded(index_dir)
     report = CheckReport(index=os.path.abspath(index_dir))
+    gen = generation
     try:
-        gen = storage.current_generation(index_dir)
+        gen = generation or storage.current_generation(index_dir)
         report.generation = gen.name
         manifest = gen.manifest()
         _verify_checksums(gen, report)
@@ -61,7 +69,8 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
                 for term in reader.lexicon(fieldname):
                     for _ in reader.postings(fieldname, term).all_ids():
                         pass
-        _engine_reads(index_dir, manifest)
+        if engine_reads:
+            _engine_reads(index_dir, manifest)
     except storage.IndexError_ as e:
         report.problems.append(str(e))
         return report
@@ -78,10 +87,58 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
         report.problems.append(f"{len(missing)} documents of the manifest are not in the index "
                                f"(e.g. {missing[0]!r}); rebuild it with "
                                f"`{storage.rebuild_command(index_dir)}`")
+    live = storage.current_name(index_dir) if generation is not None else gen.name
     for p in Path(index_dir).glob("gen-*"):
-        if p.is_dir() and p.name != gen.name:
+        if p.is_dir() and p.name not in (gen.name, live):
             report.warnings.append(f"old or unfinished generation {p.name} (the next reindex "
                                    "removes it)")
+    return report
+
+
+def _is_sharded(index_dir: str | os.PathLike) -> bool:
+    from searchapp.shards import is_sharded
+
+    return is_sharded(index_dir)
+
+
+def check_sharded(index_dir: str | os.PathLike) -> CheckReport:
+    """Check a sharded index: its manifest, every shard's named generation as one index is
+    checked, that each article is in the shard its id routes to, then searches over all
+    shards (what ``searchapp check`` does for a sharded index)."""
+    from searchapp.indexer import shard_of
+    from searchapp.shards import read_manifest, shard_dir, shard_generation, shard_name
+
+    report = CheckReport(index=os.path.abspath(index_dir))
+    try:
+        m = read_manifest(index_dir)
+    except storage.IndexError_ as e:
+        report.problems.append(str(e))
+        return report
+    report.generation = ", ".join(f"{shard_name(i)}/{g}" for i, g in enumerate(m.generations))
+    titles: dict = {}
+    for i, name in enumerate(m.generations):
+        try:
+            gen = shard_generation(index_dir, i, name)
+            r = check_index(shard_dir(index_dir, i), generation=gen, engine_reads=False)
+            manifest = gen.manifest() if r.ok else {}
+        except storage.IndexError_ as e:
+            report.problems.append(f"{shard_name(i)}: {e}")
+            continue
+        report.documents += r.documents
+        report.problems += [f"{shard_name(i)}: {p}" for p in r.problems]
+        report.warnings += [f"{shard_name(i)}: {w}" for w in r.warnings]
+        strays = [k for k in manifest if shard_of(k, m.shards) != i]
+        if strays:
+            report.problems.append(
+                f"{shard_name(i)}: {len(strays)} articles belong to another shard (e.g. "
+                f"{strays[0]!r}); rebuild with `searchapp reindex PATH... --index "
+                f"{os.path.abspath(index_dir)} --shards {m.shards} --full`")
+        titles.update(manifest)
+    if report.ok:
+        try:
+            _engine_reads(index_dir, titles)
+        except Exception as e:
+            report.problems.append(f"searching the shards failed: {type(e).__name__}: {e}")
     return report
 
 
@@ -102,9 +159,9 @@ def _verify_checksums(gen: storage.Generation, report: CheckReport) -> None:
 
 def _engine_reads(index_dir: str | os.PathLike, manifest: dict) -> None:
     """What a serving engine reads: its score arrays, suggestions and a search per kind."""
-    from searchapp.engine import SearchEngine  # the engine imports this module
+    from searchapp.coordinator import open_engine  # the engine imports this module
 
-    engine = SearchEngine(index_dir)
+    engine = open_engine(index_dir)
     try:
         engine.warm()
         title = next((e[3] for e in manifest.values() if len(e) > 3 and e[3]), "")

@@ -19,7 +19,7 @@ import click
 
 from searchapp import exitcodes, storage
 from searchapp.accesslog import ACCESS_LOGGER, AccessLog
-from searchapp.engine import MAX_PER_PAGE, SearchEngine
+from searchapp.engine import MAX_PER_PAGE
 from searchapp.indexer import EmptyInput, ReindexReport, ensure_index, reindex
 from searchapp.progress import BarAwareHandler, Progress, summary_lines
 
@@ -116,6 +116,29 @@ index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
     type=click.Path(file_okay=False), help="Index directory.",
 )
+cluster_option = click.option(
+    "--cluster", default=None, metavar="auto|ADDRESS",
+    help="A sharded index: its shards on the Ray cluster at ADDRESS (auto: the one running "
+    "on this machine, else a local one for this command). Needs the `cluster` extra. "
+    "Without it a sharded index is searched in this process, shard after shard.")
+
+
+def _engine(index_dir: str, cluster: str | None, replicas: int = 1,
+            background_swap: bool = False) -> Any:
+    """The engine for ``index_dir``: one index, or a sharded one (here, or on Ray)."""
+    from searchapp.coordinator import open_engine
+    from searchapp.shards import is_sharded
+
+    if cluster is None:
+        return open_engine(index_dir, background_swap=background_swap)
+    if not is_sharded(index_dir):
+        raise click.UsageError(f"--cluster needs a sharded index; {os.path.abspath(index_dir)}"
+                               " is not one (build it with `searchapp reindex PATH... --index "
+                               "DIR --shards N`)")
+    from searchapp import cluster as ray_cluster
+
+    return ray_cluster.engine(index_dir, address=cluster, replicas=replicas,
+                              background_swap=background_swap)
 
 
 class _CliFormatter(logging.Formatter):
@@ -177,8 +200,15 @@ def main(verbose: bool) -> None:
               "by reason and the result line.")
 @click.option("--allow-empty", is_flag=True,
               help="Publish even when the inputs hold no article (empties the index).")
+@click.option("--shards", type=click.IntRange(1, 1024), default=None,
+              help="Write a sharded index of N shards at --index (a sharded index keeps its "
+              "count without it; another count is a full rebuild).")
+@click.option("--cluster", default=None, metavar="auto|ADDRESS",
+              help="Build the shards in parallel as Ray tasks on this cluster (auto: this "
+              "machine's, else a local one).")
 @handled
-def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empty) -> None:
+def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empty, shards,
+                cluster) -> None:
     """Index the articles under PATHS (default: corpus/).
 
     stderr gets one line per rejected record as it is found (WARNING; ERROR when bytes could
@@ -191,11 +221,24 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empt
         _quiet_logging()
     stop = _Stop()
     stop.install()
-    estimate = None if full else storage.document_count(index_dir)
-    with Progress(enabled=not quiet and not as_json, total=estimate) as progress:
-        report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
-                         source=source, progress=stop.tick(progress.update),
-                         allow_empty=allow_empty)
+    from searchapp.shards import is_sharded, read_manifest
+
+    if shards is None and is_sharded(index_dir):
+        shards = read_manifest(index_dir).shards
+    if cluster is not None and shards is None:
+        raise click.UsageError("--cluster builds a sharded index: give --shards N")
+    if shards is not None:
+        report = _reindex_sharded(paths or [DEFAULT_CORPUS], index_dir, shards, full, source,
+                                  allow_empty, cluster, stop, quiet or as_json)
+        estimate = None
+    else:
+        estimate = None if full else storage.document_count(index_dir)
+    with Progress(enabled=not quiet and not as_json and shards is None,
+                  total=estimate) as progress:
+        if shards is None:
+            report = reindex(paths or [DEFAULT_CORPUS], index_dir, full=full, wait=wait,
+                             source=source, progress=stop.tick(progress.update),
+                             allow_empty=allow_empty)
     if stop.requested:  # the signal came after the last article: the run completed
         _fail(exitcodes.INTERRUPTED, f"interrupted after the reindex completed (generation "
               f"{report.generation or 'unchanged'} is live)")
@@ -210,6 +253,27 @@ def reindex_cmd(paths, index_dir, full, wait, source, as_json, quiet, allow_empt
     _print_summary(report)
     if report.input_problem:
         sys.exit(exitcodes.INPUT)
+
+
+def _reindex_sharded(paths, index_dir: str, shards: int, full: bool, source: str | None,
+                     allow_empty: bool, cluster: str | None, stop: _Stop, quiet: bool):
+    """``reindex --shards N``: shard after shard here (one progress bar over every shard's
+    reading of the inputs), or as parallel Ray tasks with ``--cluster``."""
+    if cluster is not None:
+        from searchapp import cluster as ray_cluster
+
+        report = ray_cluster.build(paths, index_dir, shards, full=full, source=source,
+                                   address=cluster, allow_empty=allow_empty)
+    else:
+        from searchapp.shards import reindex_sharded
+
+        with Progress(enabled=not quiet, total=None) as progress:
+            report = reindex_sharded(paths, index_dir, shards, full=full, source=source,
+                                     progress=stop.tick(progress.update),
+                                     allow_empty=allow_empty)
+    if report.full_rebuild:
+        log.info("sharded index of %d shards built from scratch", shards)
+    return report
 
 
 def _print_summary(report: ReindexReport) -> None:
@@ -236,12 +300,17 @@ def _print_summary(report: ReindexReport) -> None:
               help="Search the spelling correction when it finds clearly more results.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the same bytes as /api/search for the same query and options.")
+@cluster_option
 @handled
 def search_cmd(query: str, index_dir: str, limit: int, page: int, collapse: bool,
-               correct: bool, as_json: bool) -> None:
+               correct: bool, as_json: bool, cluster: str | None) -> None:
     """Search the index and print the ranked articles (exit 5: damaged index)."""
-    res = SearchEngine(index_dir).search(query, page=page, per_page=limit, collapse=collapse,
-                                         autocorrect=correct)
+    engine = _engine(index_dir, cluster)
+    res = engine.search(query, page=page, per_page=limit, collapse=collapse,
+                        autocorrect=correct)
+    if res.missing_shards:
+        click.echo(f"warning: partial results, no answer from {', '.join(res.missing_shards)}",
+                   err=True)
     if as_json:  # the API's own serializer, so the two never drift apart
         from searchapp.sources import load_source_names
         from searchapp.web_api import dumps
@@ -260,14 +329,14 @@ def search_cmd(query: str, index_dir: str, limit: int, page: int, collapse: bool
             click.echo(f"   + {len(hit.similar)} similar")
 
 
-def build_app(index_dir: str, access_log: bool = True) -> Callable:
+def build_app(index_dir: str, access_log: bool = True, engine: Any = None) -> Callable:
     """The WSGI app ``serve`` runs: the search site with its index prepared, wrapped in the
     access log (:class:`searchapp.accesslog.AccessLog`) unless ``access_log`` is False. The
     engine is warmed here, before the first reader comes: per-index arrays now, the hottest
     postings on a background thread."""
     from searchapp.web import create_app
 
-    app = create_app({"INDEX_DIR": index_dir})
+    app = create_app({"INDEX_DIR": index_dir, "ENGINE": engine})
     app.extensions["searchapp"].warm(background_preload=True)
     return AccessLog(app) if access_log else app
 
@@ -294,9 +363,12 @@ def _stop_on_sigterm() -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="No access log and no info lines: only warnings and errors.")
 @index_option
+@cluster_option
+@click.option("--replicas", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="With --cluster: Ray actors serving each shard, on different nodes.")
 @handled
 def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
-              index_dir: str) -> None:
+              index_dir: str, cluster: str | None, replicas: int) -> None:
     """Serve the search site with waitress, building the index first if none exists.
     Ctrl-C (or SIGTERM) to stop: exit 0.
 
@@ -309,11 +381,19 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
 
     if quiet:
         _quiet_logging()
-    if ensure_index([corpus], index_dir):
-        click.echo(f"built the index in {os.path.abspath(index_dir)} from "
-                   f"{os.path.abspath(corpus)}")
-    server = waitress.create_server(build_app(index_dir, access_log=not quiet), host=host,
-                                    port=port, threads=threads, ident="searchapp")
+    from searchapp.shards import is_sharded
+
+    if is_sharded(index_dir):
+        engine = _engine(index_dir, cluster, replicas, background_swap=True)
+    else:
+        if cluster is not None:
+            _engine(index_dir, cluster)  # says why: --cluster needs a sharded index
+        if ensure_index([corpus], index_dir):
+            click.echo(f"built the index in {os.path.abspath(index_dir)} from "
+                       f"{os.path.abspath(corpus)}")
+        engine = None
+    server = waitress.create_server(build_app(index_dir, access_log=not quiet, engine=engine),
+                                    host=host, port=port, threads=threads, ident="searchapp")
     where = _url(getattr(server, "effective_host", host), getattr(server, "effective_port",
                                                                   port))
     click.echo(f"serving on {where} (Ctrl-C to stop)")
@@ -333,8 +413,9 @@ def serve_cmd(host: str, port: int, threads: int, corpus: str, quiet: bool,
 def check_cmd(index_dir: str) -> None:
     """Verify every file and read the whole index back. Exit 5 on any problem."""
     from searchapp.check import check_index
+    from searchapp.shards import is_sharded
 
-    if not storage.index_exists(index_dir):
+    if not storage.index_exists(index_dir) and not is_sharded(index_dir):
         raise storage.IndexMissing(f"no index at {os.path.abspath(index_dir)}: build one with "
                                    f"`searchapp reindex PATH... --index "
                                    f"{os.path.abspath(index_dir)}`")

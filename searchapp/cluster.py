@@ -58,14 +58,25 @@ def connect(address: str | None = "auto", **init_kwargs: Any):
     ray = _ray()
     if not ray.is_initialized():
         if address == "auto":
-            try:
+            if os.environ.get("RAY_ADDRESS") or _running_here():
                 ray.init(address="auto", logging_level=logging.WARNING, **init_kwargs)
-            except ConnectionError:
-                log.info("no Ray cluster running here: starting a local one")
-                ray.init(logging_level=logging.WARNING, **init_kwargs)
+            else:
+                log.info("no Ray cluster running on this machine: starting a local one for "
+                         "this process")
+                ray.init(address="local", logging_level=logging.WARNING, **init_kwargs)
         else:
             ray.init(address=address, logging_level=logging.WARNING, **init_kwargs)
     return ray
+
+
+def _running_here() -> bool:
+    """Whether a Ray cluster runs on this machine (its GCS process): ``address="auto"``
+    would otherwise retry for minutes on the address a stopped cluster left behind."""
+    try:
+        from ray._private.services import find_gcs_addresses
+    except ImportError:  # pragma: no cover - a Ray without it: let Ray decide
+        return True
+    return bool(find_gcs_addresses())
 
 
 _actor_class = None

@@ -332,15 +332,16 @@ def reindex_sharded(paths: Iterable[str | os.PathLike], index_dir: str | os.Path
     started = time.perf_counter()
     plan = plan_build(paths, index_dir, shards, full=full, source=source, procs=procs)
     reports = []
+    done = [0, 0]  # articles read by the shards before this one, by this one so far
+
+    def step(n: int) -> None:
+        done[1] = n
+        progress(done[0] + n)  # type: ignore[misc]
+
     for i in range(shards):
-        base = [0]
-
-        def step(n: int, base=base) -> None:
-            if progress is not None:
-                progress(base[0] + n)
-
-        r = build_shard(plan, i, step if progress is not None else None)
-        reports.append(r)
+        log.info("shard %d of %d", i + 1, shards)
+        reports.append(build_shard(plan, i, step if progress is not None else None))
+        done[0], done[1] = done[0] + done[1], 0
     return publish(plan, reports, allow_empty=allow_empty, started=started)
 
 

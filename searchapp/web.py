@@ -330,7 +330,7 @@ def relative_redirects(response: Any) -> Any:
 
 
 def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = None,
-             background_swap: bool = True) -> None:
+             background_swap: bool = True, engine: Any = None) -> None:
     """Mount the search blueprint on ``app`` (under ``url_prefix``) over ``index_dir``.
 
     ``app.config["SEARCHAPP_BASE_URL"]`` (optional) is the public URL of the application root,
@@ -348,13 +348,18 @@ def init_app(app: Flask, index_dir: str | os.PathLike, url_prefix: str | None = 
 
     ``background_swap`` (on: this is a server): after a reindex, pages keep coming from the
     previous index generation until the new one is prepared (``SearchEngine``).
+
+    ``engine``: the engine to search through (e.g. ``searchapp.cluster.engine(...)`` for a
+    sharded index on Ray); default: :func:`searchapp.coordinator.open_engine` of
+    ``index_dir`` (one index, or a sharded one searched in this process).
     """
-    from searchapp.engine import SearchEngine
+    from searchapp.coordinator import open_engine
 
     if app.config.get(BASE_URL_KEY):
         check_base_url(app.config[BASE_URL_KEY])
     app.extensions[NAMES_KEY] = load_source_names(app.config.get(SOURCE_NAMES_KEY))
-    app.extensions[EXTENSION_KEY] = SearchEngine(index_dir, background_swap=background_swap)
+    app.extensions[EXTENSION_KEY] = engine if engine is not None else open_engine(
+        index_dir, background_swap=background_swap)
     app.register_blueprint(create_blueprint(), url_prefix=url_prefix)
     app.after_request(relative_redirects)
 
@@ -371,7 +376,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     init_app(app, app.config["INDEX_DIR"],
-             background_swap=app.config.get("BACKGROUND_SWAP", True))
+             background_swap=app.config.get("BACKGROUND_SWAP", True),
+             engine=app.config.get("ENGINE"))
     app.after_request(add_security_headers)
     # Pages outside the blueprint's views (unknown URLs, 405s) get the same Arabic pages.
     app.register_error_handler(404, lambda e: error_page(404, NOT_FOUND))
