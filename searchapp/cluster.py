@@ -99,6 +99,19 @@ def _shard_actor():
             def busy(self) -> int:
                 return self.in_flight
 
+            def memory(self) -> dict[str, int]:
+                """This actor process's RssAnon and RssFile in bytes (/proc/self/status)."""
+                out = {}
+                with open("/proc/self/status") as f:
+                    for line in f:
+                        if line.startswith(("RssAnon:", "RssFile:")):
+                            key, value = line.split(":", 1)
+                            out[key] = int(value.split()[0]) * 1024
+                return out
+
+            def pid(self) -> int:
+                return os.getpid()
+
         _actor_class = ray.remote(ShardActor)
     return _actor_class
 

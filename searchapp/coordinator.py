@@ -19,9 +19,7 @@ A query runs in phases, Elasticsearch's ``dfs_query_then_fetch``:
 So for a fresh build the ids, order, totals, facets and scores are the single index's
 (``tests/test_sharded.py`` checks it for 1, 2 and 4 shards). Statistics count deleted
 documents until their segment is merged, in a shard as in one index: after incremental
-updates scores can differ in the last digits. A prefix reads at most
-``termstats.MAX_PREFIX_SCAN`` lexicon entries per segment, in one index as in each shard:
-a two-letter prefix's expansion can differ.
+updates scores can differ in the last digits.
 
 Shards are reached through a :class:`Transport`: :class:`LocalShards` (this process, shard
 after shard) or ``searchapp.cluster.RayShards`` (Ray actors, with replicas). A shard no
@@ -249,7 +247,7 @@ class ShardedEngine:
     def _match(self, view: _View, req: Request) -> _Merged:
         shards = list(range(view.manifest.shards))
         got, missing = self._gather(view, shards, "dfs", req)
-        values = termstats.total(got[i] for i in sorted(got))
+        values = self._summed(view, got, missing)
         for _ in range(MAX_ROUNDS):
             live = [i for i in shards if i not in missing]
             got, lost = self._gather(view, live, "query", req, values)
@@ -263,6 +261,21 @@ class ShardedEngine:
             self._collect(view, [i for i in live if i not in missing],
                           sorted(missed, key=repr), values, missing)
         raise RuntimeError(f"statistics of {req.q!r} did not settle")
+
+    def _summed(self, view: _View, got: dict[int, dict], missing: list[int]) -> dict:
+        """The sums of the shards' statistics, each over every shard: a shard planning with
+        its own frequencies may read statistics others did not (another expansion of a
+        prefix, another reading of a word), and a sum missing a shard would be wrong."""
+        wanted: set = set().union(*(set(v) for v in got.values())) if got else set()
+        lacking = {i: sorted(wanted - set(v), key=repr) for i, v in got.items()}
+        lacking = {i: keys for i, keys in lacking.items() if keys}
+        if lacking:
+            more, lost = self._gather(view, sorted(lacking), "stats",
+                                      per_shard=lambda i: (lacking[i],))
+            missing.extend(i for i in lost if i not in missing)
+            for i, extra in more.items():
+                got[i] = {**got[i], **extra}
+        return termstats.total(got[i] for i in sorted(got) if i not in missing)
 
     @staticmethod
     def _merge(answers: dict[int, ShardAnswer], values: dict, missing: list[int],

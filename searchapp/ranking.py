@@ -290,8 +290,9 @@ def prefix_terms(prefix: str, reader) -> list[tuple[str, str]]:
 
     Like Lucene's top-terms rewrite, a prefix becomes its most frequent matching terms, not all
     of them: ``ال*`` matches ~8,000 title terms and nearly every article, and each term costs
-    its postings. So: the first ``MAX_PREFIX_SCAN`` lexicon entries per field, form and index
-    segment are read (a term's document count comes with it), and of those the
+    its postings. So: the first ``termstats.MAX_PREFIX_SCAN`` lexicon entries per field and
+    form are read (:func:`termstats.prefix_scan`; a term's document count comes with it;
+    a shard gets the whole sharded index's first entries), and of those the
     ``MAX_PREFIX_TERMS`` most frequent are kept, while their postings add up to at most
     ``MAX_PREFIX_POSTINGS`` (the first always). A prefix of four letters or more rarely has
     more matching terms than the scan reads; for two-letter prefixes the scan is what bounds

@@ -61,8 +61,13 @@ class LocalStats:
 
 
 def prefix_scan(reader, field: str, form: str) -> dict[str, int]:
-    """Lexicon entries of ``field`` starting with ``form`` (the first ``MAX_PREFIX_SCAN`` per
-    segment) with their document frequencies, summed over segments."""
+    """The first ``MAX_PREFIX_SCAN`` lexicon entries of ``field`` starting with ``form``, in
+    lexicon order over the whole index, with their document frequencies.
+
+    The whole index's first entries, not each segment's: then the answer does not depend
+    on how the index happens to be cut into segments, or into shards (the first entries of
+    the union are among each part's first entries, so :func:`add` merges shards' scans
+    into exactly the single index's)."""
     out: dict[str, int] = {}
     for leaf, _ in reader.leaf_readers():
         if field not in leaf.schema:
@@ -70,7 +75,14 @@ def prefix_scan(reader, field: str, form: str) -> dict[str, int]:
         for t, info in itertools.islice(leaf.iter_prefix(field, form), MAX_PREFIX_SCAN):
             text = t.decode("utf-8") if isinstance(t, bytes) else t
             out[text] = out.get(text, 0) + info.doc_frequency()
-    return out
+    return _first(out)
+
+
+def _first(scan: dict[str, int]) -> dict[str, int]:
+    """The ``MAX_PREFIX_SCAN`` first terms of a scan, in lexicon (code point) order."""
+    if len(scan) <= MAX_PREFIX_SCAN:
+        return scan
+    return {t: scan[t] for t in sorted(scan)[:MAX_PREFIX_SCAN]}
 
 
 def local_value(key: Key, reader) -> Any:
@@ -93,9 +105,10 @@ def add(values: dict[Key, Any], more: dict[Key, Any]) -> None:
     """Add one shard's values into ``values`` (counts sum; prefix scans sum per term)."""
     for key, v in more.items():
         if isinstance(v, dict):
-            into = values.setdefault(key, {})
+            into = dict(values.get(key, {}))
             for t, n in v.items():
                 into[t] = into.get(t, 0) + n
+            values[key] = _first(into)
         else:
             values[key] = values.get(key, 0) + v
 
