@@ -40,6 +40,8 @@ log = logging.getLogger("searchapp.cluster")
 
 #: Seconds a shard call may take before the next replica is asked.
 CALL_TIMEOUT = 30.0
+#: Seconds the actors may take to start and open their shards before the engine is used.
+STARTUP_TIMEOUT = 300.0
 #: Seconds a failed replica is skipped before it is tried again.
 BACKOFF = 5.0
 
@@ -170,16 +172,19 @@ class RayShards:
             self._down[(i, r)] = time.monotonic() + self.backoff
             self.failovers += 1
 
-    def gather(self, calls: dict[int, tuple]) -> dict[int, Any]:
-        """Every call at once; each failure goes to the shard's next replica."""
+    def gather(self, calls: dict[int, tuple], timeout: float | None = None
+               ) -> dict[int, Any]:
+        """Every call at once; each failure goes to the shard's next replica. ``timeout``:
+        seconds a replica may take (default the transport's)."""
         ray = self.ray
+        timeout = self.timeout if timeout is None else timeout
         plans = {i: self._order(i) for i in calls}
         pending: dict[int, tuple[int, Any]] = {}
         for i, (method, *args) in calls.items():
             r = plans[i].pop(0)
             pending[i] = (r, getattr(self.actors[i][r], method).remote(*args))
         out: dict[int, Any] = {}
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + timeout
         while pending:
             for i in list(pending):
                 r, ref = pending[i]
@@ -196,7 +201,7 @@ class RayShards:
                         r = plans[i].pop(0)
                         method, *args = calls[i]
                         pending[i] = (r, getattr(self.actors[i][r], method).remote(*args))
-                        deadline = max(deadline, time.monotonic() + self.timeout)
+                        deadline = max(deadline, time.monotonic() + timeout)
                     else:
                         del pending[i]
                         out[i] = ShardUnavailable(f"shard-{i:03d}: no replica answered")
@@ -229,14 +234,19 @@ def _is_timeout(e: BaseException) -> bool:
 
 def engine(index_dir: str | os.PathLike, ranking_config: ranking.Ranking | None = None, *,
            address: str | None = "auto", replicas: int = 1, zones: list[str] | None = None,
-           timeout: float = CALL_TIMEOUT, background_swap: bool = False) -> ShardedEngine:
+           timeout: float = CALL_TIMEOUT, background_swap: bool = False,
+           startup_timeout: float = STARTUP_TIMEOUT) -> ShardedEngine:
     """A :class:`ShardedEngine` whose shards are served by Ray actors on the cluster at
-    ``address`` (``auto``: this machine's, started when none runs)."""
+    ``address`` (``auto``: this machine's, started when none runs), returned once every
+    shard has opened its generation (or ``startup_timeout`` passed: those shards are then
+    missing from answers until they are up)."""
     connect(address)
-    return ShardedEngine(
+    eng = ShardedEngine(
         index_dir, ranking_config, background_swap=background_swap,
         transport=lambda root, n: RayShards(root, n, ranking_config, replicas=replicas,
                                             zones=zones, timeout=timeout))
+    eng.warm(timeout=startup_timeout)
+    return eng
 
 
 def build(paths: Iterable[str | os.PathLike], index_dir: str | os.PathLike, shards: int, *,

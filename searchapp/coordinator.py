@@ -69,7 +69,8 @@ class Transport(Protocol):
 
     def call(self, i: int, method: str, *args: Any) -> Any: ...
 
-    def gather(self, calls: dict[int, tuple]) -> dict[int, Any]: ...
+    def gather(self, calls: dict[int, tuple], timeout: float | None = None
+               ) -> dict[int, Any]: ...
 
     def close(self) -> None: ...
 
@@ -83,7 +84,8 @@ class LocalShards:
     def call(self, i: int, method: str, *args: Any) -> Any:
         return getattr(self.servers[i], method)(*args)
 
-    def gather(self, calls: dict[int, tuple]) -> dict[int, Any]:
+    def gather(self, calls: dict[int, tuple], timeout: float | None = None
+               ) -> dict[int, Any]:
         return {i: self.call(i, method, *args) for i, (method, *args) in calls.items()}
 
     def close(self) -> None:
@@ -194,6 +196,8 @@ class ShardedEngine:
             if not rec.missed:
                 return out
             live = [i for i in range(view.manifest.shards) if i not in missing]
+            if not live:  # no shard answers: nothing more to learn
+                return out
             self._collect(view, live, sorted(rec.missed, key=repr), values, missing)
         raise RuntimeError("statistics did not settle")
 
@@ -444,10 +448,17 @@ class ShardedEngine:
         dates = [d for d in got.values() if d is not None]
         return max(dates) if dates else None
 
-    def warm(self, background_preload: bool = False) -> None:
-        """Open every shard's generation (the first request then answers at once)."""
+    def warm(self, background_preload: bool = False, timeout: float | None = None) -> None:
+        """Open every shard's generation (the first request then answers at once), waiting
+        up to ``timeout`` seconds for the shards (Ray actors start, then open their shard:
+        seconds at a million articles, longer than a request may wait)."""
         view = self._current()
-        self._gather(view, list(range(view.manifest.shards)), "doc_count")
+        gens = view.manifest.generations
+        got = self.transport.gather({i: ("doc_count", gens[i])
+                                     for i in range(view.manifest.shards)}, timeout=timeout)
+        down = [shard_name(i) for i, r in got.items() if isinstance(r, ShardUnavailable)]
+        if down:
+            log.warning("not answering yet: %s", ", ".join(down))
 
     def close(self) -> None:
         self.transport.close()
