@@ -346,3 +346,40 @@ def test_the_web_app_serves_a_sharded_index(built):
     assert data["total"] == single.search(q).total and data["missing_shards"] == []
     assert client.get(f"/api/article/{records[8]['id']}").status_code == 200
 
+
+
+def test_a_partial_answer_says_so_on_the_page(built, monkeypatch):
+    """A shard that does not answer: the page says the results are partial and names it,
+    the JSON lists it (the coordinator never returns a silently smaller total)."""
+    from searchapp.coordinator import ShardUnavailable
+    from searchapp.web import create_app
+
+    root, records, single, _ = built
+    engine = ShardedEngine(root / "s2")
+    real = engine.transport.gather
+
+    def gather(calls, timeout=None):
+        out = real({i: c for i, c in calls.items() if i != 1}, timeout)
+        if 1 in calls:
+            out[1] = ShardUnavailable("shard-001: no replica answered")
+        return out
+
+    monkeypatch.setattr(engine.transport, "gather", gather)
+    servers = engine.transport.servers
+    monkeypatch.setattr(engine.transport, "call", lambda i, m, *a: (
+        _raise(ShardUnavailable("down")) if i == 1 else getattr(servers[i], m)(*a)))
+    client = create_app({"TESTING": True, "INDEX_DIR": str(root / "s2"),
+                         "ENGINE": engine}).test_client()
+    q = records[8]["title"].split()[0]
+    data = client.get("/api/search", query_string={"q": q}).get_json()
+    assert data["missing_shards"] == ["shard-001"]
+    full = single.search(q)
+    assert data["total"] < full.total
+    assert {h["id"] for h in data["hits"]} <= {h.id for h in single.search(
+        q, per_page=100).hits}
+    page = client.get("/", query_string={"q": q}).get_data(as_text=True)
+    assert "نتائج جزئية" in page and "shard-001" in page
+
+
+def _raise(e: Exception):
+    raise e
