@@ -48,7 +48,7 @@ from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.shards import ClusterManifest, marker, read_manifest, shard_name
 from searchapp.shardserver import Ranked, Request, ShardAnswer, ShardServer
-from searchapp.spelling import did_you_mean, should_autocorrect
+from searchapp.spelling import did_you_mean, known_lookups, should_autocorrect
 from searchapp.suggest import Suggester
 
 log = logging.getLogger("searchapp.coordinator")
@@ -371,7 +371,14 @@ class ShardedEngine:
                                 _guarded(reader, count), sug.phrase_counts,
                                 written=_guarded(reader, written))
 
-        return self._computed(view, run, missing=list(m.missing))
+        # The match's statistics, and the frequencies that decide which words are rare,
+        # first: the rounds then only ask for the candidates of the words that are.
+        values, missing = dict(m.values), list(m.missing)
+        keys = [k for f, t in known_lookups(parsed) if (k := ("df", f, t)) not in values]
+        live = [i for i in range(view.manifest.shards) if i not in missing]
+        if keys and live:
+            self._collect(view, live, keys, values, missing)
+        return self._computed(view, run, values, missing)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """:meth:`SearchEngine.suggest` over the whole index's titles."""

@@ -46,6 +46,28 @@ def should_autocorrect(found: int, corrected: int) -> bool:
     return corrected > 0 and (found == 0 or corrected >= AUTOCORRECT_RATIO * found)
 
 
+def _checked_words(parsed: ParsedQuery) -> list[tuple[int, str]]:
+    """(clause index, normalized word) of the words :func:`did_you_mean` may correct."""
+    out = []
+    for i, c in enumerate(parsed.clauses):
+        if c.negated or c.kind != "word":
+            continue
+        norm = arabic.normalize(c.text)
+        if len(norm) >= 3 and not arabic.is_stop_word(norm):
+            out.append((i, norm))
+    return out
+
+
+def known_lookups(parsed: ParsedQuery) -> list[tuple[str, str]]:
+    """The (field, term) document frequencies :func:`did_you_mean` reads first, one pair per
+    word it may correct. A sharded index collects them from its shards before running it:
+    otherwise every word looks unknown in the first round and the candidates of every word
+    (hundreds each) are asked of every shard, for words that turn out to be well known."""
+    stem = arabic.light_stem.uncached  # type: ignore[attr-defined]
+    return [pair for _, norm in _checked_words(parsed)
+            for pair in (("title", norm), ("body", stem(norm)))]
+
+
 def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str], total: int,
                  count: Callable[[str], int], phrases: dict[str, int] | None = None,
                  written: Callable[[str], str] | None = None) -> str | None:
@@ -73,14 +95,10 @@ def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str],
     corrected, changed, tried = q, False, 0
     plain = [arabic.normalize(c.text) if not c.negated and c.kind == "word" else ""
              for c in parsed.clauses]
-    for i, c in enumerate(parsed.clauses):
-        if c.negated or c.kind != "word":
-            continue
+    for i, norm in _checked_words(parsed):
+        c = parsed.clauses[i]
         if tried >= MAX_CORRECTED_WORDS or lookups >= MAX_LOOKUPS:
             break
-        norm = arabic.normalize(c.text)
-        if len(norm) < 3 or arabic.is_stop_word(norm):
-            continue
         lookups += 1
         seen = known(norm)
         if seen >= RARE_WORD_DF:

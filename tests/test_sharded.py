@@ -383,3 +383,47 @@ def test_a_partial_answer_says_so_on_the_page(built, monkeypatch):
 
 def _raise(e: Exception):
     raise e
+
+
+class _CountingShards:
+    """LocalShards that counts the statistics each request asks the shards for."""
+
+    def __init__(self, root: str, shards: int) -> None:
+        from searchapp.coordinator import LocalShards
+
+        self.inner = LocalShards(root, shards, None)
+        self.keys = 0
+
+    def call(self, i, method, *args):
+        return self.inner.call(i, method, *args)
+
+    def gather(self, calls, timeout=None):
+        self.keys += sum(len(args[1]) for method, *args in calls.values() if method == "stats")
+        return self.inner.gather(calls, timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_did_you_mean_asks_only_for_the_candidates_of_rare_words(built):
+    """Well-known words need no correction candidates: their frequencies are collected before
+    did-you-mean runs, so it never asks the shards for the hundreds of edit-distance-one
+    candidates of each word (it did, and a sharded query cost 8 times a single one)."""
+    root, records, single, _ = built
+    counting: list[_CountingShards] = []
+
+    def transport(r, n):
+        counting.append(_CountingShards(r, n))
+        return counting[0]
+
+    eng = ShardedEngine(root / "s2", transport=transport)
+    common = " ".join(records[0]["title"].split()[:3])
+    res = eng.search(common)
+    assert res.total == single.search(common).total > 0
+    assert res.suggestion is None
+    assert counting[0].keys < 40, counting[0].keys  # a few per word, not ~900
+    counting[0].keys = 0
+    typo = "بوتن"  # unknown: its candidates are asked for, and the answer is the single's
+    assert eng.search(typo).suggestion == single.search(typo).suggestion
+    assert counting[0].keys > 40
+    eng.close()
