@@ -48,7 +48,7 @@ from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.shards import ClusterManifest, marker, read_manifest, shard_name
 from searchapp.shardserver import Ranked, Request, ShardAnswer, ShardServer
-from searchapp.spelling import did_you_mean, known_lookups, should_autocorrect
+from searchapp.spelling import did_you_mean, known_lookups, pick_form, should_autocorrect
 from searchapp.suggest import Suggester
 
 log = logging.getLogger("searchapp.coordinator")
@@ -356,14 +356,9 @@ class ShardedEngine:
             return self._match(view, Request(query, spec, "relevance", 1, False)).complete
 
         def written(term: str) -> str:
-            for i in range(view.manifest.shards):
-                try:
-                    form = self._call(view, i, "written_form", term)
-                except ShardUnavailable:
-                    continue
-                if form:
-                    return form
-            return term
+            got, _ = self._gather(view, list(range(view.manifest.shards)), "form_candidates",
+                                  term)
+            return pick_form([got[i] for i in sorted(got)], term)
 
         def run(reader) -> str | None:
             searcher = _Searcher(reader)

@@ -30,7 +30,7 @@ from searchapp.explain import Explainer
 from searchapp.related import more_like_query
 from searchapp.results import FilterSpec, Hit, SearchResults
 from searchapp.snippets import Part, highlight, make_snippet
-from searchapp.spelling import did_you_mean, should_autocorrect
+from searchapp.spelling import did_you_mean, should_autocorrect, written_form
 from searchapp.suggest import Suggester, has_suggestions
 from searchapp.termstats import SharedStats, StatsReader
 
@@ -460,8 +460,9 @@ class SearchEngine:
         # The suggester of the generation this request's searcher reads, not ``_suggester()``:
         # that may move the thread to a newer generation and close the searcher in use.
         sug = self._local.live.suggester
+        keys = self._table().keys
         return did_you_mean(q, parsed, searcher, sug.display, m.complete, count,
-                            sug.phrase_counts)
+                            sug.phrase_counts, lambda w: written_form(searcher, keys, w))
 
     def more_like_this(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles on the same story: recorded related teasers first, then by key terms."""

@@ -27,7 +27,7 @@ from searchapp import fastscore, ranking, storage
 from searchapp.engine import SearchEngine
 from searchapp.results import FilterSpec, Hit
 from searchapp.shards import shard_generation
-from searchapp.spelling import written_form
+from searchapp.spelling import FormCandidates, form_candidates
 from searchapp.termstats import Key, SharedStats, local_value
 
 #: Engines (open generations) a server keeps: the served one and the one before it, for
@@ -236,9 +236,10 @@ class ShardServer:
         return len(np.intersect1d(table.postings("title", a)[0],
                                   table.postings("title", b)[0], assume_unique=True))
 
-    def written_form(self, generation: str, term: str) -> str | None:
-        form = written_form(self.engine(generation)._searcher(), term)
-        return form if form != term else None
+    def form_candidates(self, generation: str, term: str) -> FormCandidates:
+        """This shard's part of :func:`searchapp.spelling.written_form`."""
+        e = self.engine(generation)
+        return form_candidates(e._searcher(), e._table().keys, term)
 
     def newest_date(self, generation: str) -> datetime | None:
         return self.engine(generation).newest_date()

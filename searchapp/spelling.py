@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import numpy as np
+
 from searchapp import arabic
 from searchapp.analysis import tokens_with_offsets
 from searchapp.querylang import ParsedQuery
@@ -75,8 +77,8 @@ def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str],
     ``count(query)``: the same for another query; ``phrases``: titles per normalized title
     phrase (:class:`searchapp.suggest.Suggester`), to prefer the candidate that forms a
     headline phrase with a neighbouring query word (ولي العحد: ولي العهد, not ولي الأحد).
-    ``written(term)``: how the corpus writes a normalized term (default: read from
-    ``searcher``'s documents, :func:`written_form`; a sharded index asks its shards)."""
+    ``written(term)``: how the corpus writes a normalized term (:func:`written_form`; a
+    sharded index asks its shards; None: as normalized)."""
     reader = searcher.reader()
     stem = arabic.light_stem.uncached  # type: ignore[attr-defined]
     lookups = 0
@@ -111,8 +113,8 @@ def did_you_mean(q: str, parsed: ParsedQuery, searcher, display: dict[str, str],
             continue
         fix = _in_context(found, plain[i - 1] if i else "",
                           plain[i + 1] if i + 1 < len(plain) else "", phrases or {})
-        form = written or (lambda w: written_form(searcher, w))
-        shown = " ".join(display.get(w) or form(w) for w in fix.split())
+        shown = " ".join(display.get(w) or (written(w) if written else w)
+                         for w in fix.split())
         corrected, changed = corrected.replace(c.text, shown, 1), True
     if not changed:
         return None
@@ -131,22 +133,52 @@ def _in_context(found: list[tuple[str, int]], before: str, after: str,
     return best[0] if together(best[0]) else found[0][0]
 
 
-def written_form(searcher, term: str) -> str:
-    """How the corpus writes normalized ``term`` (ة not ه, hamza as written), read from the
-    first few documents that hold it (any will do: no need to rank them)."""
+#: (id key, the form a document writes the term in, or None), per field looked in.
+FormCandidates = list[list[tuple[int, str | None]]]
+
+
+def form_candidates(searcher, keys, term: str) -> FormCandidates:
+    """For each field :func:`written_form` looks in (the title's exact form, then the body's
+    stem), the ``MAX_FORM_DOCS`` live documents holding ``term`` with the smallest id keys
+    (``keys``: :attr:`searchapp.fastscore.DocTable.keys`) and how each writes it. By id key,
+    not document number: the documents read are then the same however the archive is
+    segmented or sharded, so one index and its shards show a correction alike."""
     reader = searcher.reader()
+    out: FormCandidates = []
     for field, t in (("title", term), ("body", arabic.light_stem(term))):
-        if (field, t) not in reader:
-            continue
-        m = reader.postings(field, t)
-        for _ in range(MAX_FORM_DOCS):
-            if not m.is_active():
-                break
-            if not reader.is_deleted(m.id()):
-                doc = json.loads(reader.stored_fields(m.id()).get("doc", "{}"))
-                text = "\n".join([doc.get("title", ""), *doc.get("paragraphs", [])])
-                for surface, _, s, e in tokens_with_offsets(text):
-                    if surface == term:
-                        return strip_marks(text[s:e])
-            m.next()
+        found: list[tuple[int, str | None]] = []
+        if (field, t) in reader:
+            ids = np.fromiter(reader.postings(field, t).all_ids(), dtype=np.int64)
+            for d in ids[np.argsort(keys[ids], kind="stable")]:
+                if len(found) == MAX_FORM_DOCS:
+                    break
+                if not reader.is_deleted(int(d)):
+                    found.append((int(keys[d]), _form_in(reader, int(d), term)))
+        out.append(found)
+    return out
+
+
+def _form_in(reader, docnum: int, term: str) -> str | None:
+    doc = json.loads(reader.stored_fields(docnum).get("doc", "{}"))
+    text = "\n".join([doc.get("title", ""), *doc.get("paragraphs", [])])
+    for surface, _, s, e in tokens_with_offsets(text):
+        if surface == term:
+            return strip_marks(text[s:e])
+    return None
+
+
+def pick_form(parts: list[FormCandidates], term: str) -> str:
+    """The written form from the candidates of one index or of every shard: per field, the
+    ``MAX_FORM_DOCS`` smallest id keys overall, the first that writes the term."""
+    for field in range(max((len(p) for p in parts), default=0)):
+        merged = sorted(c for p in parts if field < len(p) for c in p[field])
+        for _, form in merged[:MAX_FORM_DOCS]:
+            if form:
+                return form
     return term
+
+
+def written_form(searcher, keys, term: str) -> str:
+    """How the corpus writes normalized ``term`` (ة not ه, hamza as written), read from a
+    few documents that hold it (:func:`form_candidates`)."""
+    return pick_form([form_candidates(searcher, keys, term)], term)
