@@ -273,24 +273,15 @@ def shard_sizes(ix: Path) -> tuple[list[int], list[int]]:
     return sizes, docs
 
 
-def speed_one(args: argparse.Namespace, n: int, ix: Path, queries: list[Request]) -> dict:
+def ray_pass(args: argparse.Namespace, n: int, ix: Path, queries: list[Request],
+             rss_before: int) -> dict:
+    """One actor per shard: sequential latency, throughput, the actors' memory."""
     from searchapp import cluster
 
     fig: dict = {"shards": n}
     fig["index_bytes"], fig["docs"] = shard_sizes(ix)
     log(f"{n} shards: {fig['docs']} documents, "
         f"{[round(b / 2**20) for b in fig['index_bytes']]} MB")
-    before = _status()["RssAnon"]
-    local = ShardedEngine(ix)
-    started = time.perf_counter()
-    local.warm()
-    fig["in_process_open_s"] = round(time.perf_counter() - started, 1)
-    fig["in_process"] = sequential(local, queries)
-    fig["in_process_rss_anon_delta"] = _status()["RssAnon"] - before
-    log(f"  in-process: p50 {fig['in_process']['p50_ms']} ms, "
-        f"p95 {fig['in_process']['p95_ms']} ms")
-    local.close()
-    del local
     started = time.perf_counter()
     eng = cluster.engine(ix, address="local")
     fig["ray_open_s"] = round(time.perf_counter() - started, 1)
@@ -302,19 +293,28 @@ def speed_one(args: argparse.Namespace, n: int, ix: Path, queries: list[Request]
             f"({fig['throughput']['errors']} errors)")
         ray = eng.transport.ray
         fig["actor_memory"] = [ray.get(row[0].memory.remote()) for row in eng.transport.actors]
-        fig["coordinator_rss_anon"] = _status()["RssAnon"]
+        fig["coordinator_rss_anon"] = _status()["RssAnon"] - rss_before
     finally:
         eng.close()
     return fig
 
 
+def in_process_pass(ix: Path, queries: list[Request]) -> dict:
+    """``ShardedEngine`` with its shards in this process, searched one after the other."""
+    local = ShardedEngine(ix)
+    started = time.perf_counter()
+    local.warm()
+    out = sequential(local, queries)
+    out["open_s"] = round(time.perf_counter() - started, 1)
+    local.close()
+    return out
+
+
 def baseline(ix: Path, queries: list[Request]) -> dict:
     """The plain single index (``SearchEngine`` over ix-s1's only shard), same queries."""
-    before = _status()["RssAnon"]
     e = SearchEngine(shard_dir(ix, 0))
     e.warm()
     out = sequential(e, queries)
-    out["rss_anon_delta"] = _status()["RssAnon"] - before
     e.close()
     return out
 
@@ -339,19 +339,28 @@ def speed(args: argparse.Namespace) -> int:
 
     import ray
 
+    rss_before = _status()["RssAnon"]
     ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False,
              log_to_driver=False)
     result: dict = {"cores": os.cpu_count(), "queries": len(queries),
                     "per_kind": args.per_kind, "threads": args.threads, "runs": []}
+    # Ray first: the coordinator's memory is then not inflated by engines opened in this
+    # process (Python keeps freed memory).
+    for n in counts:
+        result["runs"].append(ray_pass(args, n, args.work / f"ix-s{n}", queries, rss_before))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1), "utf-8")
+    ray.shutdown()
     if 1 in counts:
         log("baseline: SearchEngine over the one shard of ix-s1")
         result["baseline"] = baseline(args.work / "ix-s1", queries)
         log(f"  p50 {result['baseline']['p50_ms']} ms, p95 {result['baseline']['p95_ms']} ms")
-    for n in counts:
-        result["runs"].append(speed_one(args, n, args.work / f"ix-s{n}", queries))
+    for run in result["runs"]:
+        run["in_process"] = in_process_pass(args.work / f"ix-s{run['shards']}", queries)
+        log(f"{run['shards']} shards in-process: p50 {run['in_process']['p50_ms']} ms, "
+            f"p95 {run['in_process']['p95_ms']} ms")
         if args.json:
             args.json.write_text(json.dumps(result, indent=1), "utf-8")
-    ray.shutdown()
     report(result)
     return 0
 
@@ -366,7 +375,7 @@ def report(result: dict) -> None:
               f"p95 {b['p95_ms']} ms\n")
     print("| shards | docs/shard | index MB/shard | in-process p50/p95 ms | Ray p50/p95 ms "
           "| Ray q/s | vs 1 shard | RssAnon MB/shard (max) | RssFile MB/shard (max) "
-          "| coordinator RssAnon MB |")
+          "| coordinator RssAnon growth MB |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     base_qps = next((r["throughput"]["qps"] for r in result["runs"] if r["shards"] == 1), None)
     for r in result["runs"]:
