@@ -119,6 +119,9 @@ class Collapser:
     def fold(self, ranked: Ranked) -> list[Group]:
         """Stories of ``ranked`` (which extends the ranking folded so far) in order, each
         with its copies' ids."""
+        prefetch = getattr(self.searcher, "prefetch", None)
+        if prefetch is not None and len(ranked) > self._scanned:  # a remote reader: one round
+            prefetch([d for d, _ in ranked[self._scanned:]])
         for i in range(self._scanned, len(ranked)):
             self._add(i, *ranked[i])
         self._scanned = max(self._scanned, len(ranked))

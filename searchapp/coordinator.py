@@ -323,13 +323,32 @@ class ShardedEngine:
         for pos, ((i, _), _, _) in enumerate(groups):
             by_shard.setdefault(i, []).append(pos)
         hits: list[Hit | None] = [None] * len(groups)
+        shards = sorted(by_shard)
+
+        def docs(i: int) -> list[int]:
+            return [groups[p][0][1] for p in by_shard[i]]
+
+        # One round for the whole page: every shard fetches its hits at once. A shard that
+        # stops answering between the query and the fetch phase loses its hits from the
+        # page and is named in ``missing_shards``, as one that never answered.
+        fetched, lost = self._gather(view, shards, "fetch", per_shard=lambda i: (
+            docs(i), m.words, snippets, [groups[p][1] for p in by_shard[i]]))
+        why: dict[int, list] = {i: [None] * len(by_shard[i]) for i in shards}
+        if explain:
+            got, lost_explaining = self._gather(
+                view, sorted(fetched), "explain",
+                per_shard=lambda i: (req, m.values, docs(i)))
+            why.update(got)
+            lost += lost_explaining
+        for i in lost:
+            fetched.pop(i, None)
+            if i not in m.missing:
+                m.missing.append(i)
+        m.missing.sort()
         for i, positions in by_shard.items():
-            docs = [groups[p][0][1] for p in positions]
-            fetched = self._call(view, i, "fetch", docs, m.words, snippets,
-                                 [groups[p][1] for p in positions])
-            why = (self._call(view, i, "explain", req, m.values, docs) if explain
-                   else [None] * len(docs))
-            for p, h, ex in zip(positions, fetched, why, strict=True):
+            if i not in fetched:
+                continue
+            for p, h, ex in zip(positions, fetched[i], why[i], strict=True):
                 if groups[p][2]:
                     h = replace(h, similar=groups[p][2])
                 if explain:
@@ -523,7 +542,25 @@ class _StoredFields:
     def __init__(self, engine: ShardedEngine, view: _View) -> None:
         self.engine, self.view = engine, view
 
+        self._cache: dict[tuple[int, int], dict] = {}
+
+    def prefetch(self, refs: list[tuple[int, int]]) -> None:
+        """Read ``refs``' stored fields in one round (every shard at once): the collapser
+        reads up to 40 candidates for a first page, one network round trip each otherwise."""
+        wanted: dict[int, list[int]] = {}
+        for i, d in refs:
+            if (i, d) not in self._cache:
+                wanted.setdefault(i, []).append(d)
+        if not wanted:
+            return
+        got, _lost = self.engine._gather(self.view, sorted(wanted), "stored_many",
+                                         per_shard=lambda i: (wanted[i],))
+        for i, fields in got.items():  # a lost shard's documents are asked one by one
+            self._cache.update(zip(((i, d) for d in wanted[i]), fields, strict=True))
+
     def stored_fields(self, ref: tuple[int, int]) -> dict:
+        if ref in self._cache:
+            return self._cache[ref]
         return self.engine._call(self.view, ref[0], "stored", ref[1])
 
 

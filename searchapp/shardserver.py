@@ -223,6 +223,10 @@ class ShardServer:
     def stored(self, generation: str, docnum: int) -> dict:
         return self.engine(generation)._searcher().stored_fields(docnum)
 
+    def stored_many(self, generation: str, docnums: list[int]) -> list[dict]:
+        searcher = self.engine(generation)._searcher()
+        return [searcher.stored_fields(d) for d in docnums]
+
     # -- documents and the rest -----------------------------------------------------------
     def document(self, generation: str, article_id: str) -> dict | None:
         return self.engine(generation)._searcher().document(id=article_id) or None

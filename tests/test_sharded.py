@@ -427,3 +427,75 @@ def test_did_you_mean_asks_only_for_the_candidates_of_rare_words(built):
     assert eng.search(typo).suggestion == single.search(typo).suggestion
     assert counting[0].keys > 40
     eng.close()
+
+
+class _RoundCountingShards:
+    """LocalShards that counts the rounds (``gather``) and single calls a request makes, and
+    can make one shard stop answering from a given method on."""
+
+    def __init__(self, root: str, shards: int) -> None:
+        from searchapp.coordinator import LocalShards
+
+        self.inner = LocalShards(root, shards, None)
+        self.rounds: list[str] = []
+        self.calls: list[str] = []
+        self.down_from: tuple[int, str] | None = None
+
+    def _down(self, i: int, method: str) -> bool:
+        return self.down_from is not None and self.down_from == (i, method)
+
+    def call(self, i, method, *args):
+        from searchapp.coordinator import ShardUnavailable
+
+        self.calls.append(method)
+        if self._down(i, method):
+            raise ShardUnavailable(f"shard-{i:03d}: down")
+        return self.inner.call(i, method, *args)
+
+    def gather(self, calls, timeout=None):
+        from searchapp.coordinator import ShardUnavailable
+
+        if calls:
+            self.rounds.append(next(iter(calls.values()))[0])
+        return {i: ShardUnavailable(f"shard-{i:03d}: down") if self._down(i, c[0])
+                else self.inner.call(i, *c) for i, c in calls.items()}
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_results_page_is_a_few_rounds_not_a_call_per_document(built):
+    """Over a network every call is a round trip: the page's hits are fetched (and explained)
+    in one round over the shards, and collapsing reads its candidates' stored fields in one
+    round per widening, not one call per candidate (40 on a first page)."""
+    root, records, single, _ = built
+    made: list[_RoundCountingShards] = []
+    eng = ShardedEngine(root / "s4", transport=lambda r, n: made.append(
+        _RoundCountingShards(r, n)) or made[-1])
+    t = made[0]
+    for q in _queries(records)[:40]:
+        t.rounds.clear()
+        t.calls.clear()
+        a = single.search(q, collapse=True, explain=True)
+        b = eng.search(q, collapse=True, explain=True)
+        assert [(h.id, h.similar, h.explain, h.snippet) for h in a.hits] == [
+            (h.id, h.similar, h.explain, h.snippet) for h in b.hits], q
+        assert t.rounds.count("fetch") <= 1 and t.rounds.count("explain") <= 1, q
+        assert t.rounds.count("stored_many") <= 2, (q, t.rounds)
+        assert "stored" not in t.calls and "fetch" not in t.calls, (q, t.calls)
+        if len(b.hits) > 1:
+            assert t.rounds.count("stored_many") >= 1
+
+
+def test_a_shard_lost_between_query_and_fetch_makes_the_page_partial(built):
+    root, records, _, _ = built
+    made: list[_RoundCountingShards] = []
+    eng = ShardedEngine(root / "s2", transport=lambda r, n: made.append(
+        _RoundCountingShards(r, n)) or made[-1])
+    q = records[8]["title"].split()[0]
+    full = eng.search(q, per_page=50)
+    assert {h.id for h in full.hits if shard_of(h.id, 2) == 1}  # shard 1 has hits here
+    made[0].down_from = (1, "fetch")
+    got = eng.search(q, per_page=50)
+    assert got.missing_shards == ["shard-001"]
+    assert [h.id for h in got.hits] == [h.id for h in full.hits if shard_of(h.id, 2) == 0]
