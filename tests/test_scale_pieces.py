@@ -233,7 +233,7 @@ def test_top_k_equals_a_full_sort(sort):
         else:
             sign = -1 if sort == "newest" else 1
             ref = sorted(cand, key=lambda d: (table.dates[d] == fastscore._NO_DATE,
-                                              sign * table.dates[d], table.keys[d], d))
+                                              sign * int(table.dates[d]), table.keys[d], d))
         assert [d for d, _ in got] == [int(d) for d in ref[:k]], (sort, k)
 
 
