@@ -541,7 +541,6 @@ class _StoredFields:
 
     def __init__(self, engine: ShardedEngine, view: _View) -> None:
         self.engine, self.view = engine, view
-
         self._cache: dict[tuple[int, int], dict] = {}
 
     def prefetch(self, refs: list[tuple[int, int]]) -> None:

@@ -221,7 +221,7 @@ class ShardServer:
         return [explainer(t) for t in m.executor.matched_terms(m.query, docnums)]
 
     def stored(self, generation: str, docnum: int) -> dict:
-        return self.engine(generation)._searcher().stored_fields(docnum)
+        return self.stored_many(generation, [docnum])[0]
 
     def stored_many(self, generation: str, docnums: list[int]) -> list[dict]:
         searcher = self.engine(generation)._searcher()
